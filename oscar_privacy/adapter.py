@@ -1,0 +1,47 @@
+"""The adapter: the one seam for decisions a shop may want to change.
+
+Point ``OSCAR_PRIVACY_ADAPTER`` at a subclass of
+:class:`DefaultPrivacyAdapter` and override only what differs. The adapter
+takes decisions; flows live in services.
+"""
+
+from django.utils.module_loading import import_string
+
+from .conf import app_settings
+from .exceptions import PrivacyConfigurationError
+
+
+class DefaultPrivacyAdapter:
+    def is_protected_user(self, user):
+        """Whether privacy automation must never touch this account.
+
+        Staff and superusers are never closed, erased or anonymised by the
+        retention rules or the customer-facing pages.
+        """
+        return bool(user.is_staff or user.is_superuser)
+
+    def get_actor_label(self, user):
+        """The frozen label stored with an audit event for the person acting.
+
+        Kept when the actor's account is later deleted, so it names staff by
+        their login rather than by personal details.
+        """
+        if user is None or not user.is_authenticated:
+            return "system"
+        return user.get_username() or f"user #{user.pk}"
+
+    def get_controller(self):
+        """The data controller as a dict (see ``OSCAR_PRIVACY_CONTROLLER``)."""
+        return dict(app_settings.CONTROLLER)
+
+
+def get_adapter():
+    """Return an instance of the adapter named by ``OSCAR_PRIVACY_ADAPTER``."""
+    path = app_settings.ADAPTER
+    try:
+        adapter_class = import_string(path)
+    except ImportError as exc:
+        raise PrivacyConfigurationError(
+            f"OSCAR_PRIVACY_ADAPTER = {path!r} cannot be imported: {exc}"
+        ) from exc
+    return adapter_class()

@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class OscarPrivacyConfig(AppConfig):
+    name = "oscar_privacy"
+    label = "oscar_privacy"
+    verbose_name = _("Privacy")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        # Imported here: app modules must not import models at import time.
+        from . import checks  # noqa: F401  (registers the system checks)
+        from .datamap import builtin, datamap
+
+        builtin.register_builtin_entries(datamap)

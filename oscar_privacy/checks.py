@@ -1,0 +1,96 @@
+"""System checks, ids ``oscar_privacy.E0xx`` (errors) and ``W0xx`` (warnings)."""
+
+from django.conf import settings
+from django.core import checks
+
+from .exceptions import PrivacyConfigurationError
+
+
+@checks.register()
+def check_configuration(app_configs=None, **kwargs):
+    from .adapter import get_adapter
+    from .datamap import datamap, get_purposes
+    from .retention import get_rules
+
+    errors = []
+    try:
+        controller = get_adapter().get_controller() or {}
+    except PrivacyConfigurationError as exc:
+        errors.append(checks.Error(str(exc), id="oscar_privacy.E001"))
+        controller = None
+    try:
+        rules = get_rules()
+    except PrivacyConfigurationError as exc:
+        errors.append(checks.Error(str(exc), id="oscar_privacy.E002"))
+        rules = None
+    try:
+        purposes = get_purposes()
+    except PrivacyConfigurationError as exc:
+        errors.append(checks.Error(str(exc), id="oscar_privacy.E003"))
+        purposes = None
+    for entry in datamap:
+        if purposes is not None:
+            for key in entry.purposes:
+                if key not in purposes:
+                    errors.append(
+                        checks.Error(
+                            f"Data map entry {entry.model!r} names unknown purpose {key!r}.",
+                            hint="Add it to OSCAR_PRIVACY_PURPOSES.",
+                            id="oscar_privacy.E004",
+                        )
+                    )
+        if rules is not None:
+            for name in entry.retention:
+                if name not in rules:
+                    errors.append(
+                        checks.Error(
+                            f"Data map entry {entry.model!r} names unknown retention rule {name!r}.",
+                            hint="Add it to OSCAR_PRIVACY_RETENTION.",
+                            id="oscar_privacy.E005",
+                        )
+                    )
+    if controller is not None and not controller.get("name"):
+        errors.append(
+            checks.Warning(
+                "OSCAR_PRIVACY_CONTROLLER has no 'name': the register of processing cannot "
+                "be produced.",
+                hint="Set OSCAR_PRIVACY_CONTROLLER = {'name': ..., 'address': ..., 'email': ...}.",
+                id="oscar_privacy.W002",
+            )
+        )
+    return errors
+
+
+@checks.register()
+def check_datamap_coverage(app_configs=None, **kwargs):
+    """Every model that looks personal is either mapped or excluded with a reason."""
+    from .datamap.coverage import find_gaps
+
+    return [
+        checks.Warning(
+            f"{gap.label}: {gap.message}",
+            hint=(
+                "Describe it with oscar_privacy.datamap.datamap.register(Entry(...)) or, if it "
+                "holds no personal data, add it to OSCAR_PRIVACY_DATAMAP_EXCLUDE with a reason."
+            ),
+            obj=gap.model,
+            id="oscar_privacy.W001",
+        )
+        for gap in find_gaps()
+    ]
+
+
+@checks.register()
+def check_oscar_history_cookie(app_configs=None, **kwargs):
+    """Oscar's defaults leave the recently-viewed cookie in place at logout."""
+    cookie = getattr(settings, "OSCAR_RECENTLY_VIEWED_COOKIE_NAME", None)
+    deleted = getattr(settings, "OSCAR_COOKIES_DELETE_ON_LOGOUT", [])
+    if cookie and cookie not in deleted:
+        return [
+            checks.Warning(
+                f"The {cookie!r} cookie (products the customer viewed) survives logout.",
+                hint=f"Add {cookie!r} to OSCAR_COOKIES_DELETE_ON_LOGOUT.",
+                id="oscar_privacy.W003",
+            )
+        ]
+    return []

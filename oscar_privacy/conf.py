@@ -1,0 +1,92 @@
+"""Every ``OSCAR_PRIVACY_*`` setting, its default and what it does.
+
+Values are read from ``django.conf.settings`` each time they are accessed, so
+``override_settings`` works in tests and nothing is written onto the settings
+object. ``docs/configuration.rst`` lists the same settings; a test keeps the
+two in step.
+"""
+
+from django.conf import settings
+
+
+class PrivacySettings:
+    prefix = "OSCAR_PRIVACY_"
+
+    def _get(self, name, default):
+        return getattr(settings, self.prefix + name, default)
+
+    @property
+    def ADAPTER(self):
+        """Dotted path of the adapter class that takes shop-specific decisions."""
+        return self._get("ADAPTER", "oscar_privacy.adapter.DefaultPrivacyAdapter")
+
+    @property
+    def CONTROLLER(self):
+        """The data controller named in the register of processing.
+
+        A dict with ``name`` (required), ``address``, ``email``, ``phone``,
+        ``website``, ``registration`` (company number), and optionally
+        ``representative`` and ``dpo`` (each a dict with ``name``, ``email``,
+        ``address``, ``phone``).
+        """
+        return self._get("CONTROLLER", {})
+
+    @property
+    def RECIPIENTS(self):
+        """Who receives personal data from the shop (GDPR Art. 30(1)(d)).
+
+        A list of dicts: ``key``, ``category`` (what kind of recipient),
+        ``name`` (the company, if chosen), ``purposes`` (keys of processing
+        purposes), ``country`` (ISO 3166 code where the data goes) and
+        ``safeguards`` (for a country outside the EEA: adequacy decision,
+        standard contractual clauses...).
+        """
+        return self._get("RECIPIENTS", None)
+
+    @property
+    def PURPOSES(self):
+        """Additions to, or changes of, the built-in processing purposes.
+
+        A dict keyed by purpose key; each value is a dict of the
+        :class:`~oscar_privacy.datamap.Purpose` attributes to set. ``None``
+        removes a built-in purpose that no data map entry uses.
+        """
+        return self._get("PURPOSES", {})
+
+    @property
+    def RETENTION(self):
+        """Additions to, or changes of, the default retention rules.
+
+        A dict keyed by rule name; each value is a dict with ``category``,
+        ``start``, ``period`` (ISO 8601, e.g. ``"P10Y"``), ``action``,
+        ``description`` and ``source``. Keys left out keep their default.
+        """
+        return self._get("RETENTION", {})
+
+    @property
+    def DATAMAP_EXCLUDE(self):
+        """Models the coverage check must not report, as ``{"app_label.Model": "reason"}``."""
+        return self._get("DATAMAP_EXCLUDE", {})
+
+    @property
+    def SECURITY_MEASURES(self):
+        """Security measures listed in the register (GDPR Art. 30(1)(g)).
+
+        ``None`` uses the built-in list, which describes what oscar-privacy and
+        the sandbox's settings put in place.
+        """
+        return self._get("SECURITY_MEASURES", None)
+
+    @property
+    def EEA_COUNTRIES(self):
+        """ISO codes of countries to which a transfer is not "outside the EU/EEA"."""
+        return self._get(
+            "EEA_COUNTRIES",
+            (
+                "AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT LU MT NL PL PT "
+                "RO SK SI ES SE IS LI NO"
+            ).split(),
+        )
+
+
+app_settings = PrivacySettings()

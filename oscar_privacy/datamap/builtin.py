@@ -1,0 +1,454 @@
+"""Built-in data map entries: Django, django-oscar, Wagtail, django-otp and
+oscar-privacy's own models.
+
+Only entries whose app is installed are registered, so a shop without, say,
+Oscar's wishlists app gets no entry for it. Models are named by label and
+never imported here: the core does not depend on Wagtail.
+"""
+
+from django.apps import apps
+
+from .registry import Entry, Field
+from .vocabulary import Category as C
+from .vocabulary import Erasure as E
+from .vocabulary import Subject as S
+
+CUSTOMERS = (S.CUSTOMERS,)
+BUYERS = (S.CUSTOMERS, S.GUESTS)
+STAFF = (S.STAFF,)
+
+ADDRESS_FIELDS = (
+    Field("title", C.IDENTITY),
+    Field("first_name", C.IDENTITY),
+    Field("last_name", C.IDENTITY),
+    Field("line1", C.ADDRESS),
+    Field("line2", C.ADDRESS),
+    Field("line3", C.ADDRESS),
+    Field("line4", C.ADDRESS),
+    Field("state", C.ADDRESS),
+    Field("postcode", C.ADDRESS, anonymiser="postcode_prefix"),
+    Field("country", C.ADDRESS, anonymiser=None),
+    Field("search_text", C.ADDRESS, export=False),
+)
+
+
+def _staff_links(model, *links, erasure=E.ANONYMISE, extra=()):
+    """An entry for a staff-facing model that only points at its author."""
+    return Entry(
+        model=model,
+        purposes="site_administration",
+        subjects=STAFF,
+        user_path=links[0],
+        fields=tuple(Field(link, C.IDENTITY) for link in links) + extra,
+        retention="staff_records",
+        erasure=erasure,
+    )
+
+
+def builtin_entries():
+    """Every built-in entry, installed or not."""
+    return [
+        # Django
+        Entry(
+            model="auth.User",
+            purposes=("customer_accounts", "site_administration"),
+            subjects=(S.CUSTOMERS, S.STAFF),
+            user_path="pk",
+            fields=(
+                Field("username", C.IDENTITY, anonymiser="username"),
+                Field("first_name", C.IDENTITY),
+                Field("last_name", C.IDENTITY),
+                Field("email", C.CONTACT),
+                Field("password", C.SECURITY, anonymiser="unusable_password", export=False),
+                Field("last_login", C.SECURITY),
+                Field("date_joined", C.IDENTITY, anonymiser=None),
+                Field("is_active", C.SECURITY, anonymiser="false"),
+            ),
+            retention="customer_account",
+            erasure=E.ANONYMISE,
+            description="The account itself. Kept, emptied, while orders are under legal hold.",
+        ),
+        Entry(
+            model="sessions.Session",
+            purposes=("security", "orders"),
+            subjects=(S.CUSTOMERS, S.GUESTS, S.VISITORS),
+            fields=(Field("session_data", C.SECURITY, export=False),),
+            lookup_note=(
+                "Reached only through the session cookie; holds the login and Oscar's checkout "
+                "data (guest email, shipping address). Ended at logout and account closure."
+            ),
+            retention="sessions",
+            erasure=E.DELETE,
+        ),
+        _staff_links(
+            "admin.LogEntry",
+            "user",
+            erasure=E.KEEP,
+            extra=(Field("object_repr", C.CONTENT), Field("change_message", C.CONTENT)),
+        ),
+        # django-otp
+        _staff_links("otp_totp.TOTPDevice", "user", erasure=E.DELETE, extra=(
+            Field("name", C.SECURITY),
+            Field("key", C.SECURITY, export=False),
+        )),
+        _staff_links("otp_static.StaticDevice", "user", erasure=E.DELETE, extra=(
+            Field("name", C.SECURITY),
+        )),
+        # Oscar: customers and their accounts
+        Entry(
+            model="address.UserAddress",
+            purposes="customer_accounts",
+            user_path="user",
+            fields=ADDRESS_FIELDS
+            + (
+                Field("phone_number", C.CONTACT),
+                Field("notes", C.ADDRESS),
+                Field("hash", C.ADDRESS, export=False),
+            ),
+            not_personal=("num_orders_as_shipping_address", "num_orders_as_billing_address"),
+            retention="customer_account",
+            erasure=E.DELETE,
+        ),
+        Entry(
+            model="customer.ProductAlert",
+            purposes="customer_communications",
+            subjects=(S.CUSTOMERS, S.VISITORS),
+            user_path="user",
+            email_path="email",
+            fields=(
+                Field("email", C.CONTACT),
+                Field("product", C.BEHAVIOUR, anonymiser=None),
+                Field("status", C.COMMUNICATION, anonymiser=None),
+                Field("date_created", C.COMMUNICATION, anonymiser=None),
+                Field("key", C.SECURITY, export=False),
+            ),
+            retention=("customer_account", "unconfirmed_alerts"),
+            erasure=E.DELETE,
+        ),
+        Entry(
+            model="communication.Email",
+            purposes="customer_communications",
+            user_path="user",
+            email_path="email",
+            fields=(
+                Field("email", C.CONTACT),
+                Field("subject", C.COMMUNICATION),
+                Field("body_text", C.COMMUNICATION),
+                Field("body_html", C.COMMUNICATION, export=False),
+                Field("date_sent", C.COMMUNICATION, anonymiser=None),
+            ),
+            retention="email_history",
+            erasure=E.DELETE,
+        ),
+        Entry(
+            model="communication.Notification",
+            purposes="customer_communications",
+            user_path="recipient",
+            fields=(
+                Field("recipient", C.IDENTITY, anonymiser=None),
+                Field("sender", C.IDENTITY, export=False),
+                Field("subject", C.COMMUNICATION),
+                Field("body", C.COMMUNICATION),
+                Field("date_sent", C.COMMUNICATION, anonymiser=None),
+            ),
+            retention="email_history",
+            erasure=E.DELETE,
+        ),
+        Entry(
+            model="wishlists.WishList",
+            purposes="customer_accounts",
+            user_path="owner",
+            fields=(
+                Field("owner", C.IDENTITY, anonymiser=None),
+                Field("name", C.CONTENT),
+                Field("key", C.SECURITY, export=False),
+                Field("date_created", C.CONTENT, anonymiser=None),
+            ),
+            retention="customer_account",
+            erasure=E.DELETE,
+        ),
+        Entry(
+            model="wishlists.WishListSharedEmail",
+            purposes="customer_accounts",
+            subjects=(S.CUSTOMERS, S.VISITORS),
+            user_path="wishlist__owner",
+            email_path="email",
+            fields=(Field("email", C.CONTACT),),
+            retention="customer_account",
+            erasure=E.DELETE,
+            description="Addresses a customer shared a wish list with: data about other people.",
+        ),
+        Entry(
+            model="reviews.ProductReview",
+            purposes="product_reviews",
+            subjects=(S.CUSTOMERS, S.VISITORS),
+            user_path="user",
+            email_path="email",
+            fields=(
+                Field("user", C.IDENTITY),
+                Field("name", C.IDENTITY),
+                Field("email", C.CONTACT),
+                Field("homepage", C.CONTACT),
+                Field("title", C.CONTENT),
+                Field("body", C.CONTENT),
+                Field("score", C.CONTENT, anonymiser=None),
+                Field("date_created", C.CONTENT, anonymiser=None),
+            ),
+            retention="customer_account",
+            erasure=E.DELETE,
+        ),
+        Entry(
+            model="reviews.Vote",
+            purposes="product_reviews",
+            user_path="user",
+            fields=(Field("user", C.IDENTITY), Field("delta", C.BEHAVIOUR, anonymiser=None)),
+            retention="customer_account",
+            erasure=E.DELETE,
+        ),
+        Entry(
+            model="basket.Basket",
+            purposes="orders",
+            user_path="owner",
+            fields=(
+                Field("owner", C.IDENTITY),
+                Field("status", C.BEHAVIOUR, anonymiser=None),
+                Field("date_created", C.BEHAVIOUR, anonymiser=None),
+            ),
+            retention="stale_baskets",
+            erasure=E.DELETE,
+            description="Open baskets; a submitted basket stays linked to its order.",
+        ),
+        Entry(
+            model="basket.LineAttribute",
+            purposes="orders",
+            user_path="line__basket__owner",
+            fields=(Field("value", C.CONTENT),),
+            retention="stale_baskets",
+            erasure=E.DELETE,
+        ),
+        Entry(
+            model="analytics.UserRecord",
+            purposes="shop_statistics",
+            user_path="user",
+            fields=(
+                Field("num_product_views", C.BEHAVIOUR, anonymiser=None),
+                Field("num_basket_additions", C.BEHAVIOUR, anonymiser=None),
+                Field("num_orders", C.BEHAVIOUR, anonymiser=None),
+                Field("total_spent", C.BEHAVIOUR, anonymiser=None),
+                Field("date_last_order", C.BEHAVIOUR, anonymiser=None),
+            ),
+            retention="shop_statistics",
+            erasure=E.DELETE,
+        ),
+        Entry(
+            model="analytics.UserProductView",
+            purposes="shop_statistics",
+            user_path="user",
+            fields=(
+                Field("product", C.BEHAVIOUR, anonymiser=None),
+                Field("date_created", C.BEHAVIOUR, anonymiser=None),
+            ),
+            retention="shop_statistics",
+            erasure=E.DELETE,
+        ),
+        Entry(
+            model="analytics.UserSearch",
+            purposes="shop_statistics",
+            user_path="user",
+            fields=(
+                Field("query", C.BEHAVIOUR),
+                Field("date_created", C.BEHAVIOUR, anonymiser=None),
+            ),
+            retention="shop_statistics",
+            erasure=E.DELETE,
+        ),
+        # Oscar: orders (kept for accounting, then anonymised)
+        Entry(
+            model="order.Order",
+            purposes=("orders", "accounting"),
+            subjects=BUYERS,
+            user_path="user",
+            email_path="guest_email",
+            fields=(
+                Field("user", C.IDENTITY),
+                Field("guest_email", C.CONTACT),
+                Field("number", C.ORDER, anonymiser=None),
+                Field("date_placed", C.ORDER, anonymiser=None),
+                Field("status", C.ORDER, anonymiser=None),
+                Field("currency", C.ORDER, anonymiser=None),
+                Field("total_incl_tax", C.ORDER, anonymiser=None),
+                Field("shipping_method", C.ORDER, anonymiser=None),
+            ),
+            retention="accounting_records",
+            erasure=E.ANONYMISE,
+        ),
+        Entry(
+            model="order.ShippingAddress",
+            purposes=("orders", "accounting"),
+            subjects=BUYERS,
+            user_path="order__user",
+            email_path="order__guest_email",
+            fields=ADDRESS_FIELDS + (Field("phone_number", C.CONTACT), Field("notes", C.ADDRESS)),
+            retention="accounting_records",
+            erasure=E.ANONYMISE,
+        ),
+        Entry(
+            model="order.BillingAddress",
+            purposes="accounting",
+            subjects=BUYERS,
+            user_path="order__user",
+            email_path="order__guest_email",
+            fields=ADDRESS_FIELDS,
+            retention="accounting_records",
+            erasure=E.ANONYMISE,
+        ),
+        Entry(
+            model="order.LineAttribute",
+            purposes="orders",
+            subjects=BUYERS,
+            user_path="line__order__user",
+            email_path="line__order__guest_email",
+            fields=(Field("value", C.CONTENT),),
+            retention="accounting_records",
+            erasure=E.ANONYMISE,
+            description="Options typed by the customer (an engraving, a message).",
+        ),
+        Entry(
+            model="order.OrderNote",
+            purposes="orders",
+            subjects=BUYERS,
+            user_path="order__user",
+            email_path="order__guest_email",
+            fields=(
+                Field("message", C.COMMUNICATION, anonymiser="redact"),
+                Field("user", C.IDENTITY, anonymiser=None, export=False),
+            ),
+            retention="accounting_records",
+            erasure=E.ANONYMISE,
+            description="Staff notes about an order; the author's link is kept.",
+        ),
+        Entry(
+            model="payment.Source",
+            purposes="accounting",
+            subjects=BUYERS,
+            user_path="order__user",
+            email_path="order__guest_email",
+            fields=(
+                Field("reference", C.PAYMENT, anonymiser=None),
+                Field("label", C.PAYMENT),
+            ),
+            retention="accounting_records",
+            erasure=E.ANONYMISE,
+        ),
+        Entry(
+            model="payment.Bankcard",
+            purposes="orders",
+            user_path="user",
+            fields=(
+                Field("name", C.PAYMENT),
+                Field("number", C.PAYMENT),
+                Field("expiry_date", C.PAYMENT),
+                Field("partner_reference", C.PAYMENT),
+            ),
+            retention="bank_cards",
+            erasure=E.DELETE,
+        ),
+        Entry(
+            model="voucher.VoucherApplication",
+            purposes="accounting",
+            user_path="user",
+            fields=(Field("user", C.IDENTITY), Field("date_created", C.ORDER, anonymiser=None)),
+            retention="accounting_records",
+            erasure=E.ANONYMISE,
+            description="Kept without the user so that voucher usage limits still hold.",
+        ),
+        # Oscar: staff
+        Entry(
+            model="partner.Partner",
+            purposes="site_administration",
+            subjects=STAFF,
+            user_path="users",
+            fields=(Field("users", C.IDENTITY, anonymiser=None),),
+            retention="staff_records",
+            erasure=E.KEEP,
+        ),
+        _staff_links("offer.RangeProductFileUpload", "uploaded_by", erasure=E.KEEP),
+        # Wagtail
+        _staff_links("wagtailusers.UserProfile", "user", erasure=E.DELETE, extra=(
+            Field("avatar", C.IDENTITY),
+            Field("preferred_language", C.IDENTITY, anonymiser=None),
+            Field("current_time_zone", C.IDENTITY, anonymiser=None),
+        )),
+        _staff_links("wagtailcore.Page", "owner", "locked_by"),
+        _staff_links("wagtailcore.Revision", "user"),
+        _staff_links("wagtailcore.PageLogEntry", "user"),
+        _staff_links("wagtailcore.ModelLogEntry", "user"),
+        _staff_links("wagtailcore.WorkflowState", "requested_by"),
+        _staff_links("wagtailcore.TaskState", "finished_by"),
+        _staff_links("wagtailcore.UploadedFile", "uploaded_by_user"),
+        _staff_links("wagtailimages.Image", "uploaded_by_user"),
+        _staff_links("wagtaildocs.Document", "uploaded_by_user"),
+        _staff_links("wagtailcore.Comment", "user", "resolved_by", erasure=E.DELETE, extra=(
+            Field("text", C.CONTENT),
+        )),
+        _staff_links("wagtailcore.CommentReply", "user", erasure=E.DELETE, extra=(
+            Field("text", C.CONTENT),
+        )),
+        _staff_links("wagtailcore.PageSubscription", "user", erasure=E.DELETE),
+        _staff_links("wagtailcore.APIToken", "user", erasure=E.DELETE, extra=(
+            Field("name", C.SECURITY),
+            Field("key_hash", C.SECURITY, export=False),
+        )),
+        _staff_links("wagtailadmin.EditingSession", "user", erasure=E.DELETE),
+        _staff_links("wagtailadmin.FormState", "user", erasure=E.DELETE, extra=(
+            Field("data", C.CONTENT, export=False),
+        )),
+        # oscar-privacy
+        Entry(
+            model="oscar_privacy.AuditEvent",
+            purposes=("privacy_compliance", "security"),
+            subjects=(S.CUSTOMERS, S.STAFF),
+            user_path="subject",
+            fields=(
+                Field("subject", C.IDENTITY, anonymiser=None),
+                Field("actor", C.IDENTITY, anonymiser=None, export=False),
+                Field("actor_label", C.IDENTITY, anonymiser=None, export=False),
+                Field("action", C.EVIDENCE, anonymiser=None),
+                Field("created_at", C.EVIDENCE, anonymiser=None),
+                Field("reason", C.EVIDENCE, anonymiser=None),
+                Field("path", C.SECURITY, anonymiser=None, export=False),
+            ),
+            retention="audit_trail",
+            erasure=E.KEEP,
+            description="Who read or acted on the person's data: kept as evidence.",
+        ),
+    ]
+
+
+# Models whose personal-looking fields are not about a person.
+BUILTIN_EXCLUSIONS = {
+    "communication.CommunicationEventType": "Email templates edited by staff; no one's data.",
+    "partner.PartnerAddress": (
+        "A supplier's business address. If your partners are individuals, register an entry."
+    ),
+}
+
+
+def register_builtin_entries(datamap):
+    """Register the built-in entries and exclusions of the installed apps."""
+    for entry in builtin_entries():
+        app_label, _, model_name = entry.model.partition(".")
+        if not _installed(app_label, model_name) or entry.model in datamap:
+            continue
+        datamap.register(entry)
+    for label, reason in BUILTIN_EXCLUSIONS.items():
+        if _installed(*label.split(".")):
+            datamap.exclude(label, reason)
+
+
+def _installed(app_label, model_name):
+    try:
+        apps.get_model(app_label, model_name)
+    except LookupError:
+        return False
+    return True

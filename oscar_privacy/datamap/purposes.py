@@ -1,0 +1,144 @@
+"""Processing purposes: why personal data is processed, on what legal basis.
+
+Each data map entry names one or more purposes; the register of processing
+(GDPR Art. 30) has one section per purpose. Shops add or change purposes
+with ``OSCAR_PRIVACY_PURPOSES``.
+"""
+
+from dataclasses import dataclass, fields, replace
+
+from django.utils.translation import gettext_lazy as _
+
+from ..exceptions import PrivacyConfigurationError
+from .vocabulary import LegalBasis
+
+
+@dataclass(frozen=True)
+class Purpose:
+    key: str
+    name: str
+    description: str
+    legal_basis: str
+    legal_reference: str = ""
+
+
+BUILTIN_PURPOSES = (
+    Purpose(
+        "customer_accounts",
+        _("Customer accounts"),
+        _(
+            "Creating and managing the customer's account: login, profile, address book, "
+            "wish lists and order history."
+        ),
+        LegalBasis.CONTRACT,
+    ),
+    Purpose(
+        "orders",
+        _("Orders and delivery"),
+        _(
+            "Taking, preparing, delivering and following up orders, including returns, "
+            "guarantees and customer service."
+        ),
+        LegalBasis.CONTRACT,
+    ),
+    Purpose(
+        "accounting",
+        _("Accounting and tax records"),
+        _("Keeping the accounting records and invoices the law requires."),
+        LegalBasis.LEGAL_OBLIGATION,
+        _("French Commercial Code, art. L123-22; Tax Procedures Code, art. L102 B"),
+    ),
+    Purpose(
+        "customer_communications",
+        _("Service messages"),
+        _(
+            "Emails and notifications about the customer's account and orders (order "
+            "confirmation, password reset, back-in-stock alerts the customer asked for)."
+        ),
+        LegalBasis.CONTRACT,
+    ),
+    Purpose(
+        "product_reviews",
+        _("Product reviews"),
+        _("Publishing the reviews customers choose to write, and their votes on reviews."),
+        LegalBasis.CONSENT,
+    ),
+    Purpose(
+        "shop_statistics",
+        _("Shop statistics"),
+        _(
+            "Counting product views, searches and purchases to measure the shop's audience "
+            "and suggest products."
+        ),
+        LegalBasis.LEGITIMATE_INTEREST,
+    ),
+    Purpose(
+        "security",
+        _("Security of the site and of accounts"),
+        _(
+            "Sessions, login protection, two-factor authentication of staff and the record "
+            "of what staff do with personal data."
+        ),
+        LegalBasis.LEGAL_OBLIGATION,
+        _("GDPR art. 32 (security of processing)"),
+    ),
+    Purpose(
+        "privacy_compliance",
+        _("Proof of compliance"),
+        _(
+            "Keeping proof of consents given and withdrawn and of the handling of requests "
+            "to exercise privacy rights."
+        ),
+        LegalBasis.LEGAL_OBLIGATION,
+        _("GDPR art. 5(2), 7(1) and 12"),
+    ),
+    Purpose(
+        "site_administration",
+        _("Site administration"),
+        _(
+            "Accounts of staff and editors and the history of their changes to the "
+            "catalogue and to the site's pages."
+        ),
+        LegalBasis.LEGITIMATE_INTEREST,
+    ),
+)
+
+_FIELD_NAMES = {f.name for f in fields(Purpose)}
+
+
+def get_purposes():
+    """``{key: Purpose}``: the built-in purposes with ``OSCAR_PRIVACY_PURPOSES`` applied."""
+    from ..conf import app_settings
+
+    purposes = {p.key: p for p in BUILTIN_PURPOSES}
+    for key, overrides in app_settings.PURPOSES.items():
+        if overrides is None:
+            purposes.pop(key, None)
+            continue
+        if not isinstance(overrides, dict):
+            raise PrivacyConfigurationError(
+                f"OSCAR_PRIVACY_PURPOSES[{key!r}] must be a dict or None, not "
+                f"{type(overrides).__name__}."
+            )
+        unknown = set(overrides) - _FIELD_NAMES
+        if unknown:
+            raise PrivacyConfigurationError(
+                f"OSCAR_PRIVACY_PURPOSES[{key!r}] has unknown keys: {', '.join(sorted(unknown))}."
+            )
+        if key in purposes:
+            purposes[key] = replace(purposes[key], **overrides)
+            continue
+        missing = {"name", "description", "legal_basis"} - set(overrides)
+        if missing:
+            raise PrivacyConfigurationError(
+                f"OSCAR_PRIVACY_PURPOSES[{key!r}] is a new purpose and needs "
+                f"{', '.join(sorted(missing))}."
+            )
+        purposes[key] = Purpose(key=key, **{k: v for k, v in overrides.items() if k != "key"})
+    for purpose in purposes.values():
+        if purpose.legal_basis not in LegalBasis.values:
+            raise PrivacyConfigurationError(
+                f"Purpose {purpose.key!r}: legal_basis {purpose.legal_basis!r} is not one of "
+                f"{', '.join(LegalBasis.values)}."
+            )
+    return purposes

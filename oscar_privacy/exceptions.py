@@ -1,0 +1,30 @@
+"""One tree of exceptions: catch :class:`PrivacyError` to catch them all.
+
+A configuration mistake is also an ``ImproperlyConfigured``, so Django and
+shop code that already handle that keep working.
+"""
+
+from django.core.exceptions import ImproperlyConfigured
+
+
+class PrivacyError(Exception):
+    """Base class of every error raised by oscar-privacy."""
+
+
+class PrivacyConfigurationError(PrivacyError, ImproperlyConfigured):
+    """A setting, data map entry or retention rule is wrong.
+
+    The message names the setting or entry to fix.
+    """
+
+
+class DataMapError(PrivacyConfigurationError):
+    """A data map entry is invalid or registered twice."""
+
+
+class RetentionRuleError(PrivacyConfigurationError):
+    """A retention rule is unknown, malformed or refers to an unknown category."""
+
+
+class AppendOnlyError(PrivacyError):
+    """Someone tried to change or delete a record that may only be added to."""

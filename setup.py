@@ -1,0 +1,58 @@
+from pathlib import Path
+
+from setuptools import find_packages, setup
+
+HERE = Path(__file__).parent
+version = {}
+exec((HERE / "oscar_privacy" / "__init__.py").read_text(), version)  # noqa: S102
+
+setup(
+    name="oscar-privacy",
+    version=version["__version__"],
+    description=(
+        "GDPR / RGPD toolkit for django-oscar shops with a Wagtail site: consent, "
+        "data map, My Account privacy pages, retention and the register of processing."
+    ),
+    long_description=(HERE / "README.md").read_text(encoding="utf-8"),
+    long_description_content_type="text/markdown",
+    license="BSD-3-Clause",
+    packages=find_packages(include=["oscar_privacy", "oscar_privacy.*"]),
+    include_package_data=True,
+    zip_safe=False,
+    python_requires=">=3.11",
+    install_requires=[
+        "Django>=5.2,<5.3",
+        "django-oscar>=4.2,<4.3",
+        "wagtail>=8.0,<8.1",
+        "django-otp>=1.7,<1.8",
+        "django-anymail>=15.0,<16",
+        "python-dateutil>=2.9",
+    ],
+    extras_require={
+        "sandbox": [
+            "dj-database-url>=3.0",
+            "sorl-thumbnail>=12.11",
+            "argon2-cffi>=23.1",
+        ],
+        "postgres": ["psycopg[binary]>=3.2"],
+        "test": [
+            "pytest>=8",
+            "pytest-django>=4.9",
+            "jsonschema>=4.20",
+            "ruff>=0.6",
+            "build>=1.2",
+        ],
+        "docs": ["sphinx>=8"],
+    },
+    classifiers=[
+        "Framework :: Django",
+        "Framework :: Django :: 5.2",
+        "Framework :: Wagtail",
+        "Framework :: Wagtail :: 8",
+        "License :: OSI Approved :: BSD License",
+        "Programming Language :: Python :: 3",
+        "Programming Language :: Python :: 3.11",
+        "Programming Language :: Python :: 3.12",
+        "Topic :: Office/Business :: Financial :: Point-Of-Sale",
+    ],
+)
