@@ -10,3 +10,6 @@ def customer(db):
 @pytest.fixture
 def staff(db):
     return UserFactory(email="staff@example.com", username="staff", is_staff=True)
+
+
+pytest_plugins = ["tests.datamap_helpers"]

@@ -1,0 +1,69 @@
+import pytest
+
+from oscar_privacy.checks import check_configuration, check_oscar_history_cookie
+from oscar_privacy.datamap import Category, Entry, Field
+
+
+def ids(messages):
+    return [message.id for message in messages]
+
+
+def test_the_sandbox_configuration_is_clean():
+    assert check_configuration() == []
+    assert check_oscar_history_cookie() == []
+
+
+def test_an_adapter_that_cannot_be_imported(settings):
+    settings.OSCAR_PRIVACY_ADAPTER = "shop.privacy.Missing"
+    messages = check_configuration()
+    assert ids(messages) == ["oscar_privacy.E001"]
+    assert "OSCAR_PRIVACY_ADAPTER = 'shop.privacy.Missing'" in messages[0].msg
+
+
+def test_a_malformed_retention_rule(settings):
+    settings.OSCAR_PRIVACY_RETENTION = {"accounting_records": {"period": "ten years"}}
+    messages = check_configuration()
+    assert ids(messages) == ["oscar_privacy.E002"]
+    assert "OSCAR_PRIVACY_RETENTION['accounting_records']" in messages[0].msg
+
+
+def test_a_malformed_purpose(settings):
+    settings.OSCAR_PRIVACY_PURPOSES = {"loyalty": {"name": "Loyalty"}}
+    messages = check_configuration()
+    assert ids(messages) == ["oscar_privacy.E003"]
+    assert "needs description, legal_basis" in messages[0].msg
+
+
+def test_an_entry_naming_an_unknown_purpose_or_rule(clean_datamap):
+    clean_datamap.register(
+        Entry(
+            model="auth.Group",
+            purposes="loyalty",
+            fields=(Field("name", Category.IDENTITY),),
+            retention="forever",
+            lookup_note="by hand",
+        )
+    )
+    assert ids(check_configuration()) == ["oscar_privacy.E004", "oscar_privacy.E005"]
+
+
+def test_a_missing_controller_name(settings):
+    settings.OSCAR_PRIVACY_CONTROLLER = {"email": "privacy@example.com"}
+    assert ids(check_configuration()) == ["oscar_privacy.W002"]
+
+
+@pytest.mark.parametrize("deleted", [["oscar_recently_viewed_products"], []])
+def test_the_history_cookie_left_behind_at_logout(settings, deleted):
+    settings.OSCAR_COOKIES_DELETE_ON_LOGOUT = deleted
+    messages = check_oscar_history_cookie()
+    assert ids(messages) == ["oscar_privacy.W003"]
+    assert "'oscar_history'" in messages[0].hint
+
+
+def test_checks_run_through_django(settings):
+    from django.core.management import call_command
+    from django.core.management.base import SystemCheckError
+
+    settings.OSCAR_PRIVACY_ADAPTER = "shop.privacy.Missing"
+    with pytest.raises(SystemCheckError, match="oscar_privacy.E001"):
+        call_command("check")
