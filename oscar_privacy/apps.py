@@ -14,3 +14,9 @@ class OscarPrivacyConfig(AppConfig):
         from .datamap import builtin, datamap
 
         builtin.register_builtin_entries(datamap)
+
+        from oscar.apps.checkout.signals import post_checkout
+
+        from .checkout.receivers import record_checkout_consent
+
+        post_checkout.connect(record_checkout_consent, dispatch_uid="oscar_privacy.checkout_consent")

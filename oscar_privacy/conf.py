@@ -88,5 +88,25 @@ class PrivacySettings:
             ).split(),
         )
 
+    @property
+    def CONSENT_NETWORK_DATA(self):
+        """What a consent record keeps of the network address it came from.
+
+        ``"truncated_ip"`` (the default) keeps the first three bytes of an IPv4
+        address or the first 48 bits of an IPv6 one; ``"hashed_ip"`` keeps a
+        keyed hash of the full address (same address, same hash; unreadable
+        without the ``SECRET_KEY``); ``"none"`` keeps nothing.
+        """
+        return self._get("CONSENT_NETWORK_DATA", "truncated_ip")
+
+    @property
+    def REACCEPTANCE_EXEMPT_PATHS(self):
+        """Path prefixes a customer may still visit before accepting a new policy.
+
+        Logout, the legal pages, the policy archive, account closure, static
+        and media files are always reachable; add your own here.
+        """
+        return self._get("REACCEPTANCE_EXEMPT_PATHS", [])
+
 
 app_settings = PrivacySettings()

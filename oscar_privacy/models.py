@@ -8,31 +8,46 @@ from django.utils.translation import gettext_lazy as _
 from .exceptions import AppendOnlyError
 
 
-class AuditEventQuerySet(models.QuerySet):
-    """Audit events are append-only: bulk changes and deletes are refused."""
-
+class ImmutableQuerySet(models.QuerySet):
     def update(self, **kwargs):
-        raise AppendOnlyError("Audit events cannot be changed.")
+        raise AppendOnlyError(f"{self.model._meta.verbose_name_plural} cannot be changed.")
 
     def delete(self):
-        raise AppendOnlyError(
-            "Audit events cannot be deleted; the retention rule 'audit_trail' purges old ones."
-        )
+        raise AppendOnlyError(f"{self.model._meta.verbose_name_plural} cannot be deleted.")
 
+
+class ImmutableModel(models.Model):
+    """A row written once and never changed or deleted through the ORM."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError(f"A {self._meta.verbose_name} cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError(f"A {self._meta.verbose_name} cannot be deleted.")
+
+
+class AuditEventQuerySet(ImmutableQuerySet):
     def purge_before(self, moment):
         """Delete events older than ``moment``: the one way out, used by retention."""
         old = self.filter(created_at__lt=moment)
         return old._raw_delete(old.db)
 
 
-class AuditEvent(models.Model):
+class AuditEvent(ImmutableModel):
     """Who did what to whose personal data, when and why. Never changed."""
 
     class Kind(models.TextChoices):
         READ = "read", _("Read")
         ACTION = "action", _("Action")
 
-    created_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True, editable=False)
+    created_at = models.DateTimeField(
+        _("when"), default=timezone.now, db_index=True, editable=False
+    )
     kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices, default=Kind.ACTION)
     action = models.CharField(_("action"), max_length=64, db_index=True)
     actor = models.ForeignKey(
@@ -70,10 +85,123 @@ class AuditEvent(models.Model):
     def __str__(self):
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label} {self.action}"
 
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise AppendOnlyError("Audit events cannot be changed.")
-        super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
-        raise AppendOnlyError("Audit events cannot be deleted.")
+class PolicyKind(models.TextChoices):
+    PRIVACY = "privacy", _("Privacy policy")
+    TERMS = "terms", _("Terms and conditions of sale")
+
+
+class PolicyVersion(ImmutableModel):
+    """A legal text exactly as it was published: what a customer accepted.
+
+    Created when an editor publishes the legal page; never changed, so a
+    consent record always points at the words the person saw.
+    """
+
+    kind = models.CharField(_("document"), max_length=16, choices=PolicyKind.choices)
+    number = models.PositiveIntegerField(_("version"))
+    title = models.CharField(_("title"), max_length=255)
+    body = models.TextField(_("text"), help_text=_("The rendered HTML, frozen at publication."))
+    sha256 = models.CharField(_("SHA-256 of the text"), max_length=64)
+    material = models.BooleanField(
+        _("material change"),
+        default=False,
+        help_text=_("Customers who accepted an earlier version must accept this one."),
+    )
+    published_at = models.DateTimeField(_("published at"), default=timezone.now)
+    source_page_id = models.PositiveIntegerField(_("source page"), null=True, blank=True)
+    source_revision_id = models.PositiveIntegerField(_("source revision"), null=True, blank=True)
+    source_url = models.CharField(
+        _("page address"),
+        max_length=255,
+        blank=True,
+        help_text=_("Where the page was published; it stays reachable for re-acceptance."),
+    )
+
+    objects = ImmutableQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("policy version")
+        verbose_name_plural = _("policy versions")
+        ordering = ["kind", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "number"], name="oscar_privacy_version_unique")
+        ]
+
+    def __str__(self):
+        return _("%(document)s, version %(number)s") % {
+            "document": self.get_kind_display(),
+            "number": self.number,
+        }
+
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("oscar_privacy:policy-version", args=[self.kind, self.number])
+
+
+class ConsentPurpose(models.TextChoices):
+    PRIVACY_POLICY = "privacy_policy", _("Privacy policy")
+    TERMS = "terms", _("Terms and conditions of sale")
+    NEWSLETTER = "newsletter", _("Newsletter")
+
+
+class ConsentAction(models.TextChoices):
+    GIVEN = "given", _("Given")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class ConsentChannel(models.TextChoices):
+    REGISTRATION = "registration", _("Registration")
+    CHECKOUT = "checkout", _("Checkout")
+    POLICY_UPDATE = "policy_update", _("Acceptance of an updated policy")
+    MY_ACCOUNT = "my_account", _("My account")
+    NEWSLETTER_FORM = "newsletter_form", _("Newsletter form")
+    CONTACT_FORM = "contact_form", _("Contact form")
+    ESP_WEBHOOK = "esp_webhook", _("Email provider")
+    STAFF = "staff", _("Staff")
+
+
+class ConsentRecord(ImmutableModel):
+    """Proof that someone gave or withdrew consent: append-only."""
+
+    created_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("customer"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="privacy_consents",
+    )
+    email = models.EmailField(_("email"), blank=True, db_index=True)
+    purpose = models.CharField(_("purpose"), max_length=32, choices=ConsentPurpose.choices)
+    action = models.CharField(_("action"), max_length=16, choices=ConsentAction.choices)
+    version = models.ForeignKey(
+        PolicyVersion,
+        verbose_name=_("policy version"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="consents",
+    )
+    channel = models.CharField(_("channel"), max_length=32, choices=ConsentChannel.choices)
+    order_number = models.CharField(_("order number"), max_length=128, blank=True)
+    network = models.CharField(
+        _("network data"),
+        max_length=64,
+        blank=True,
+        help_text=_("The truncated IP address, or its keyed hash, as the settings say."),
+    )
+
+    objects = ImmutableQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("consent record")
+        verbose_name_plural = _("consent records")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["user", "purpose", "created_at"])]
+
+    def __str__(self):
+        purpose, action = self.get_purpose_display(), self.get_action_display()
+        return f"{purpose} {action} ({self.created_at:%Y-%m-%d})"

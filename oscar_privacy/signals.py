@@ -6,3 +6,12 @@ from django.dispatch import Signal
 # Sent after an audit event is stored.
 # Arguments: sender (the AuditEvent class), event (the AuditEvent instance).
 audit_event_recorded = Signal()
+
+# Sent after an editor's publication froze a new policy version.
+# Arguments: sender (the PolicyVersion class), version (the PolicyVersion).
+policy_version_published = Signal()
+
+# Sent after consent records are stored (one call per form submission).
+# Arguments: sender (the ConsentRecord class), records (list of ConsentRecord),
+# request (the HttpRequest, or None outside a request).
+consent_recorded = Signal()

@@ -405,6 +405,27 @@ def builtin_entries():
         )),
         # oscar-privacy
         Entry(
+            model="oscar_privacy.ConsentRecord",
+            purposes="privacy_compliance",
+            subjects=(S.CUSTOMERS, S.GUESTS, S.PROSPECTS),
+            user_path="user",
+            email_path="email",
+            fields=(
+                Field("user", C.IDENTITY, anonymiser=None),
+                Field("email", C.CONTACT, anonymiser=None),
+                Field("purpose", C.EVIDENCE, anonymiser=None),
+                Field("action", C.EVIDENCE, anonymiser=None),
+                Field("version", C.EVIDENCE, anonymiser=None),
+                Field("channel", C.EVIDENCE, anonymiser=None),
+                Field("order_number", C.EVIDENCE, anonymiser=None),
+                Field("created_at", C.EVIDENCE, anonymiser=None),
+                Field("network", C.SECURITY, anonymiser=None),
+            ),
+            retention="consent_proof",
+            erasure=E.KEEP,
+            description="Proof of consent: kept after the account ends, for its own period.",
+        ),
+        Entry(
             model="oscar_privacy.AuditEvent",
             purposes=("privacy_compliance", "security"),
             subjects=(S.CUSTOMERS, S.STAFF),
