@@ -33,6 +33,7 @@ setup(
             "dj-database-url>=3.0",
             "sorl-thumbnail>=12.11",
             "argon2-cffi>=23.1",
+            "whoosh-reloaded>=2.7.5",
         ],
         "postgres": ["psycopg[binary]>=3.2"],
         "test": [

@@ -197,7 +197,15 @@ OSCAR_ALLOW_ANON_CHECKOUT = True
 OSCAR_ALLOW_ANON_REVIEWS = False
 # Oscar's default names a cookie it never sets: delete the real history cookie on logout.
 OSCAR_COOKIES_DELETE_ON_LOGOUT = ["oscar_history"]
-HAYSTACK_CONNECTIONS = {"default": {"ENGINE": "haystack.backends.simple_backend.SimpleEngine"}}
+# Oscar's catalogue pages are Haystack searches: Whoosh is a pure-Python index
+# on disk, enough for a demo shop (load_demo_data builds it).
+HAYSTACK_CONNECTIONS = {
+    "default": {
+        "ENGINE": "haystack.backends.whoosh_backend.WhooshEngine",
+        "PATH": env("HAYSTACK_WHOOSH_PATH", str(BASE_DIR / "whoosh_index")),
+    }
+}
+HAYSTACK_SIGNAL_PROCESSOR = "haystack.signals.RealtimeSignalProcessor"
 THUMBNAIL_DEBUG = False
 
 # Wagtail

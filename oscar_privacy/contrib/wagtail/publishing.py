@@ -23,16 +23,16 @@ def kinds_of(page):
 
 def freeze(page, kind, revision):
     """Freeze ``page`` as it was published (``revision``) as a version of ``kind``."""
-    published = revision.as_object() if revision is not None else page
+    published = revision.as_object()
     url_parts = page.get_url_parts()
     return freeze_version(
         kind,
         title=published.title,
         body=expand_db_html(published.body),
         material=published.material_change,
-        published_at=revision.created_at if revision is not None else page.last_published_at,
+        published_at=revision.created_at,
         source_page_id=page.pk,
-        source_revision_id=revision.pk if revision is not None else None,
+        source_revision_id=revision.pk,
         source_url=url_parts[2] if url_parts else "",
     )
 
@@ -45,7 +45,12 @@ def on_page_published(sender, instance, revision, **kwargs):
 
 def on_settings_saved(sender, instance, **kwargs):
     """A page newly named in the settings becomes the current version at once."""
-    for kind, page in ((PolicyKind.PRIVACY, instance.privacy_page),
-                       (PolicyKind.TERMS, instance.terms_page)):
-        if page is not None and page.live:
+    named = {PolicyKind.PRIVACY: instance.privacy_page_id, PolicyKind.TERMS: instance.terms_page_id}
+    # Read the pages again: the instances on the setting may predate their publication.
+    pages = LegalPage.objects.select_related("live_revision").in_bulk(
+        [pk for pk in named.values() if pk]
+    )
+    for kind, pk in named.items():
+        page = pages.get(pk)
+        if page is not None and page.live and page.live_revision is not None:
             freeze(page, kind, page.live_revision)
