@@ -20,5 +20,7 @@ class WagtailPrivacyConfig(AppConfig):
 
         page_published.connect(publishing.on_page_published, dispatch_uid="oscar_privacy_legal")
         post_save.connect(
-            publishing.on_settings_saved, sender=LegalPagesSettings, dispatch_uid="oscar_privacy_legal"
+            publishing.on_settings_saved,
+            sender=LegalPagesSettings,
+            dispatch_uid="oscar_privacy_legal",
         )

@@ -33,8 +33,15 @@ class PolicyVersionViewSet(ModelViewSet):
     list_display = ["__str__", "title", "published_at", "material"]
     list_filter = ["kind", "material"]
     inspect_view_enabled = True
-    inspect_view_fields = ["kind", "number", "title", "published_at", "material", "sha256",
-                           "source_url"]
+    inspect_view_fields = [
+        "kind",
+        "number",
+        "title",
+        "published_at",
+        "material",
+        "sha256",
+        "source_url",
+    ]
     copy_view_enabled = False
     form_fields = ["title"]
 
