@@ -32,7 +32,14 @@ class DefaultPrivacyAdapter:
 
     def get_controller(self):
         """The data controller as a dict (see ``OSCAR_PRIVACY_CONTROLLER``)."""
-        return dict(app_settings.CONTROLLER)
+        controller = app_settings.CONTROLLER
+        if not isinstance(controller, dict):
+            raise PrivacyConfigurationError(
+                "OSCAR_PRIVACY_CONTROLLER must be a dict such as "
+                "{'name': ..., 'address': ..., 'email': ...}, not "
+                f"{type(controller).__name__}."
+            )
+        return dict(controller)
 
 
 def get_adapter():

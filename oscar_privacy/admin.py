@@ -7,7 +7,15 @@ from .models import AuditEvent
 class AuditEventAdmin(admin.ModelAdmin):
     """Read-only: the audit trail is append-only."""
 
-    list_display = ["created_at", "kind", "action", "actor_label", "subject", "target_type", "target_id"]
+    list_display = [
+        "created_at",
+        "kind",
+        "action",
+        "actor_label",
+        "subject",
+        "target_type",
+        "target_id",
+    ]
     list_filter = ["kind", "action"]
     search_fields = ["action", "actor_label", "reason"]
     date_hierarchy = "created_at"

@@ -19,4 +19,6 @@ class OscarPrivacyConfig(AppConfig):
 
         from .checkout.receivers import record_checkout_consent
 
-        post_checkout.connect(record_checkout_consent, dispatch_uid="oscar_privacy.checkout_consent")
+        post_checkout.connect(
+            record_checkout_consent, dispatch_uid="oscar_privacy.checkout_consent"
+        )

@@ -13,11 +13,17 @@ def check_configuration(app_configs=None, **kwargs):
     from .retention import get_rules
 
     errors = []
+    controller = None
     try:
-        controller = get_adapter().get_controller() or {}
+        adapter = get_adapter()
     except PrivacyConfigurationError as exc:
         errors.append(checks.Error(str(exc), id="oscar_privacy.E001"))
-        controller = None
+    else:
+        try:
+            controller = adapter.get_controller()
+        except PrivacyConfigurationError as exc:
+            errors.append(checks.Error(str(exc), id="oscar_privacy.E006"))
+    errors += _check_exclusions()
     try:
         rules = get_rules()
     except PrivacyConfigurationError as exc:
@@ -44,7 +50,8 @@ def check_configuration(app_configs=None, **kwargs):
                 if name not in rules:
                     errors.append(
                         checks.Error(
-                            f"Data map entry {entry.model!r} names unknown retention rule {name!r}.",
+                            f"Data map entry {entry.model!r} names unknown retention rule "
+                            f"{name!r}.",
                             hint="Add it to OSCAR_PRIVACY_RETENTION.",
                             id="oscar_privacy.E005",
                         )
@@ -58,6 +65,35 @@ def check_configuration(app_configs=None, **kwargs):
                 id="oscar_privacy.W002",
             )
         )
+    return errors
+
+
+def _check_exclusions():
+    from django.apps import apps
+
+    from .conf import app_settings
+
+    errors = []
+    for label, reason in app_settings.DATAMAP_EXCLUDE.items():
+        try:
+            apps.get_model(label)
+        except (LookupError, ValueError):
+            errors.append(
+                checks.Error(
+                    f"OSCAR_PRIVACY_DATAMAP_EXCLUDE names {label!r}, which is not an installed "
+                    "model.",
+                    hint="Use 'app_label.ModelName'.",
+                    id="oscar_privacy.E007",
+                )
+            )
+        if not str(reason or "").strip():
+            errors.append(
+                checks.Error(
+                    f"OSCAR_PRIVACY_DATAMAP_EXCLUDE[{label!r}] gives no reason.",
+                    hint="Say why the model holds no personal data: the reason is documented.",
+                    id="oscar_privacy.E007",
+                )
+            )
     return errors
 
 

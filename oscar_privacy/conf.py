@@ -35,11 +35,14 @@ class PrivacySettings:
     def RECIPIENTS(self):
         """Who receives personal data from the shop (GDPR Art. 30(1)(d)).
 
-        A list of dicts: ``key``, ``category`` (what kind of recipient),
-        ``name`` (the company, if chosen), ``purposes`` (keys of processing
-        purposes), ``country`` (ISO 3166 code where the data goes) and
-        ``safeguards`` (for a country outside the EEA: adequacy decision,
-        standard contractual clauses...).
+        ``None`` lists four categories without company names: the email
+        service provider, the payment service provider, the carriers and the
+        hosting provider. Otherwise a list of dicts with ``key`` and
+        ``category`` (required), ``purposes`` (required: a list of purpose
+        keys, or ``"__all__"``), ``name`` (the company), ``country`` (ISO
+        3166-1 alpha-2 code of where the data goes) and ``safeguards``
+        (required for a country outside the EEA: adequacy decision, standard
+        contractual clauses...).
         """
         return self._get("RECIPIENTS", None)
 
@@ -48,8 +51,10 @@ class PrivacySettings:
         """Additions to, or changes of, the built-in processing purposes.
 
         A dict keyed by purpose key; each value is a dict of the
-        :class:`~oscar_privacy.datamap.Purpose` attributes to set. ``None``
-        removes a built-in purpose that no data map entry uses.
+        :class:`~oscar_privacy.datamap.Purpose` attributes to set (a new
+        purpose needs ``name``, ``description`` and ``legal_basis``). ``None``
+        removes a built-in purpose; check ``oscar_privacy.E004`` then reports
+        any data map entry that still names it.
         """
         return self._get("PURPOSES", {})
 
@@ -59,27 +64,36 @@ class PrivacySettings:
 
         A dict keyed by rule name; each value is a dict with ``category``,
         ``start``, ``period`` (ISO 8601, e.g. ``"P10Y"``), ``action``,
-        ``description`` and ``source``. Keys left out keep their default.
+        ``description`` and ``source``. For a default rule, keys left out keep
+        their default; a new rule needs all six. ``start`` is one of
+        ``created``, ``last_modified``, ``order_placed``, ``last_activity``,
+        ``relationship_end``, ``expiry``; ``action`` one of ``delete``,
+        ``anonymise``, ``close_account``, ``review``.
         """
         return self._get("RETENTION", {})
 
     @property
     def DATAMAP_EXCLUDE(self):
-        """Models the coverage check must not report, as ``{"app_label.Model": "reason"}``."""
+        """Models the coverage check must not report, as ``{"app_label.Model": "reason"}``.
+
+        Each needs a reason, which the docs and the data map show.
+        """
         return self._get("DATAMAP_EXCLUDE", {})
 
     @property
     def SECURITY_MEASURES(self):
         """Security measures listed in the register (GDPR Art. 30(1)(g)).
 
-        ``None`` uses the built-in list, which describes what oscar-privacy and
-        the sandbox's settings put in place.
+        ``None`` lists only what is in place: measures of oscar-privacy and
+        those the settings in force show (HTTPS, the password hasher).
+        Otherwise a list whose items are strings or dicts with ``title`` and
+        ``description``.
         """
         return self._get("SECURITY_MEASURES", None)
 
     @property
     def EEA_COUNTRIES(self):
-        """ISO codes of countries to which a transfer is not "outside the EU/EEA"."""
+        """ISO 3166-1 alpha-2 codes of the countries where data does not leave the EU/EEA."""
         return self._get(
             "EEA_COUNTRIES",
             (

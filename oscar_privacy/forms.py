@@ -12,7 +12,7 @@ from .models import ConsentAction, ConsentPurpose, PolicyKind
 
 
 def acceptance_label(version):
-    """"I have read and accept the <privacy policy> (version 3 of 1 June 2026)"."""
+    """ "I have read and accept the <privacy policy> (version 3 of 1 June 2026)"."""
     link = format_html(
         '<a href="{}" target="_blank" rel="noopener">{}</a>',
         version.get_absolute_url(),

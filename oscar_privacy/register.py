@@ -13,6 +13,7 @@ functions under ``translation.override()`` to produce another language.
 
 import re
 
+from django.conf import settings
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.text import capfirst
@@ -74,47 +75,48 @@ def default_recipients():
 def default_security_measures():
     """Security measures listed when ``OSCAR_PRIVACY_SECURITY_MEASURES`` is ``None``.
 
-    What the privacy policy promises and what oscar-privacy puts in place; the
-    system checks warn when a setting undoes one (HTTPS, password hasher, OTP).
+    Only what is really in place: measures that depend on settings (HTTPS,
+    the password hasher) are stated from the settings in force, and none is
+    claimed for a feature the shop has not installed. Add the shop's own
+    measures (hosting, backups, staff training) with the setting.
     """
-    measures = (
-        (_("Encryption in transit"), _("All communications with the site go through HTTPS.")),
+    from django.contrib.auth.hashers import get_hasher
+
+    measures = []
+    if settings.SECURE_SSL_REDIRECT or settings.SECURE_HSTS_SECONDS:
+        measures.append(
+            (_("Encryption in transit"), _("All communications with the site go through HTTPS."))
+        )
+    measures += [
         (
             _("Passwords"),
             _(
-                "Passwords are stored hashed with a modern algorithm: no one, staff included, "
-                "can read them. Staff can only send a reset link to the registered address."
-            ),
+                "Passwords are stored only as %(algorithm)s hashes: no one, staff included, "
+                "can read them."
+            )
+            % {"algorithm": get_hasher().algorithm},
         ),
-        (_("Customer access"), _("Personal pages are shown only after login.")),
+        (_("Customer access"), _("A customer's personal pages are shown only after login.")),
         (
             _("Staff access"),
+            _("Staff reach customers' data only through the permissions given to their role."),
+        ),
+        (
+            _("Proof of consent"),
             _(
-                "Staff reach personal data only through the permissions their role needs, and "
-                "every staff area requires two-factor authentication."
+                "Each legal text is frozen at publication with its SHA-256 fingerprint, and "
+                "each acceptance is recorded with the exact version accepted, in records that "
+                "cannot be changed."
             ),
         ),
         (
             _("Traceability"),
-            _("An append-only audit trail records each staff access to personal data."),
-        ),
-        (
-            _("Encryption at rest"),
-            _("Sensitive free text and data export archives are encrypted with rotatable keys."),
-        ),
-        (
-            _("Payment data"),
             _(
-                "The shop holds no bank card data: payments are handled by the payment service "
-                "provider and card details never pass through the shop's servers."
+                "Staff access to consent records and privacy actions taken with oscar-privacy's "
+                "tools are recorded in an append-only audit trail."
             ),
         ),
-        (
-            _("Retention"),
-            _("The retention rules are applied automatically, and every run is logged."),
-        ),
-        (_("Hosting"), _("The site and its data are hosted in the European Union.")),
-    )
+    ]
     return [{"title": title, "description": text} for title, text in measures]
 
 
@@ -334,6 +336,11 @@ def _transfer(recipient):
     }
 
 
+def _subjects(purpose, entries):
+    named = {subject for entry in entries for subject in entry.subjects}
+    return named & set(purpose.subjects) if purpose.subjects else named
+
+
 def _activity(purpose, entries, recipients, transfers, rule_dicts):
     rule_names = {name for entry in entries for name in entry.retention}
     recipient_keys = {r["key"] for r in recipients if purpose.key in r["purposes"]}
@@ -343,7 +350,7 @@ def _activity(purpose, entries, recipients, transfers, rule_dicts):
         "description": str(purpose.description),
         "legal_basis": _choice(LegalBasis, purpose.legal_basis),
         "legal_reference": _text(purpose.legal_reference),
-        "data_subjects": _choices(Subject, {s for entry in entries for s in entry.subjects}),
+        "data_subjects": _choices(Subject, _subjects(purpose, entries)),
         "data_categories": _choices(
             Category, {f.category for entry in entries for f in entry.fields}
         ),

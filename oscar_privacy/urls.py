@@ -1,6 +1,6 @@
 """Public URLs. Include them before Wagtail's catch-all::
 
-    path("privacy/", include("oscar_privacy.urls")),
+path("privacy/", include("oscar_privacy.urls")),
 """
 
 from django.urls import path

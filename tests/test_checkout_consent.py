@@ -1,7 +1,7 @@
 import pytest
 from django.core import mail
-from django.test import Client
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from oscar.apps.order.models import Order
@@ -9,7 +9,15 @@ from oscar.apps.order.models import Order
 from oscar_privacy.checkout.mixins import SESSION_KEY
 from oscar_privacy.models import ConsentRecord, PolicyKind
 
-from .shop import ACCEPT_ALL, GUEST_EMAIL, consent_data, make_product, publish, publish_policies, to_preview
+from .shop import (
+    ACCEPT_ALL,
+    GUEST_EMAIL,
+    consent_data,
+    make_product,
+    publish,
+    publish_policies,
+    to_preview,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -150,9 +158,11 @@ def test_a_replayed_place_order_creates_nothing_more(client, product, versions):
 
 def _measure(client, product):
     response = to_preview(client, product)
-    data = consent_data(response, **ACCEPT_ALL) if "consent_form" in response.context else {
-        "action": "place_order"
-    }
+    data = (
+        consent_data(response, **ACCEPT_ALL)
+        if "consent_form" in response.context
+        else {"action": "place_order"}
+    )
     with CaptureQueriesContext(connection) as preview:
         client.get(reverse("checkout:preview"))
     with CaptureQueriesContext(connection) as place:

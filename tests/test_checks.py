@@ -20,6 +20,27 @@ def test_an_adapter_that_cannot_be_imported(settings):
     assert "OSCAR_PRIVACY_ADAPTER = 'shop.privacy.Missing'" in messages[0].msg
 
 
+def test_a_controller_that_is_not_a_dict(settings):
+    settings.OSCAR_PRIVACY_CONTROLLER = "Oscar Privacy Sandbox SAS"
+    messages = check_configuration()
+    assert ids(messages) == ["oscar_privacy.E006"]
+    assert "must be a dict" in messages[0].msg
+
+
+@pytest.mark.parametrize(
+    ("excluded", "message"),
+    [
+        ({"shop.Nothing": "gone"}, "not an installed model"),
+        ({"auth.Group": " "}, "gives no reason"),
+    ],
+)
+def test_exclusions_need_a_model_and_a_reason(settings, excluded, message):
+    settings.OSCAR_PRIVACY_DATAMAP_EXCLUDE = excluded
+    messages = check_configuration()
+    assert ids(messages) == ["oscar_privacy.E007"]
+    assert message in messages[0].msg
+
+
 def test_a_malformed_retention_rule(settings):
     settings.OSCAR_PRIVACY_RETENTION = {"accounting_records": {"period": "ten years"}}
     messages = check_configuration()

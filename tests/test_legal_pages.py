@@ -103,7 +103,10 @@ def test_editors_see_versions_read_only(client, privacy_page, django_user_model)
     assert "Privacy policy" in listing.content.decode()
     version = PolicyVersion.objects.get()
     assert client.get(f"/cms/policy_versions/inspect/{version.pk}/").status_code == 200
-    for path in ("/cms/policy_versions/new/", f"/cms/policy_versions/edit/{version.pk}/",
-                 f"/cms/policy_versions/delete/{version.pk}/"):
+    for path in (
+        "/cms/policy_versions/new/",
+        f"/cms/policy_versions/edit/{version.pk}/",
+        f"/cms/policy_versions/delete/{version.pk}/",
+    ):
         assert client.get(path).status_code in (302, 403, 404), path
     assert PolicyVersion.objects.count() == 1

@@ -50,8 +50,11 @@ def test_a_material_version_stops_the_customer_until_accepted(client, customer, 
 
     done = client.post(
         ACCEPT_URL,
-        {"next": summary, "privacy_version": form.fields["privacy_version"].initial,
-         "accept_privacy": "on"},
+        {
+            "next": summary,
+            "privacy_version": form.fields["privacy_version"].initial,
+            "accept_privacy": "on",
+        },
     )
     assert done.status_code == 302 and done.url == summary
     record = customer.privacy_consents.get(version=v2)
@@ -94,7 +97,10 @@ def test_the_published_page_address_stays_reachable(client, customer, accepted_v
     from oscar_privacy.consent import freeze_version
 
     freeze_version(
-        PolicyKind.PRIVACY, title="Privacy", body="<p>v2</p>", material=True,
+        PolicyKind.PRIVACY,
+        title="Privacy",
+        body="<p>v2</p>",
+        material=True,
         source_url="/privacy-policy/",
     )
     client.force_login(customer)
@@ -130,7 +136,9 @@ def test_the_accept_page_needs_login_and_sends_elsewhere_when_nothing_is_due(
     assert response.status_code == 302 and response.url == "/"
 
 
-def test_one_query_per_request_once_accepted(client, customer, accepted_v1, django_assert_num_queries):
+def test_one_query_per_request_once_accepted(
+    client, customer, accepted_v1, django_assert_num_queries
+):
     from django.test import RequestFactory
 
     from oscar_privacy.consent import versions_to_accept

@@ -137,8 +137,20 @@ def test_default_recipients_and_security_measures():
     assert any("OSCAR_PRIVACY_RECIPIENTS" in gap for gap in register_gaps(register))
 
     measures = " ".join(f"{m['title']} {m['description']}" for m in register["security_measures"])
-    for words in ("HTTPS", "two-factor", "audit trail", "bank card", "European Union"):
+    for words in ("md5 hashes", "after login", "SHA-256", "audit trail"):
         assert words in measures
+    # Nothing is claimed that is not in place.
+    for words in ("HTTPS", "two-factor", "encrypted", "European Union"):
+        assert words not in measures
+
+
+def test_https_is_claimed_only_when_the_settings_enforce_it(settings):
+    def measures():
+        return " ".join(m["description"] for m in build_register()["security_measures"])
+
+    assert "HTTPS" not in measures()
+    settings.SECURE_HSTS_SECONDS = 31536000
+    assert "HTTPS" in measures()
 
 
 def test_transfers_come_from_recipients_outside_the_eea(settings):

@@ -43,7 +43,10 @@ class CheckoutConsentMixin:
             self.request.session.pop(SESSION_KEY, None)
             messages.error(
                 self.request,
-                _("Please read and accept the current terms and privacy policy to place your order."),
+                _(
+                    "Please read and accept the current terms and privacy policy to place "
+                    "your order."
+                ),
             )
             return self.render_preview(self.request)
         return super().submit(*args, **kwargs)
@@ -54,5 +57,7 @@ def acceptance_is_current(request):
     if not snapshot:
         return False
     current = {kind: version.pk for kind, version in current_versions(request).items()}
-    required = {kind: pk for kind, pk in current.items() if kind in CheckoutConsentForm.consent_kinds}
+    required = {
+        kind: pk for kind, pk in current.items() if kind in CheckoutConsentForm.consent_kinds
+    }
     return snapshot.get("versions") == required

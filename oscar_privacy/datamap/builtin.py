@@ -7,6 +7,7 @@ never imported here: the core does not depend on Wagtail.
 """
 
 from django.apps import apps
+from django.utils.translation import gettext_lazy as _
 
 from .registry import Entry, Field
 from .vocabulary import Category as C
@@ -66,14 +67,14 @@ def builtin_entries():
             ),
             retention="customer_account",
             erasure=E.ANONYMISE,
-            description="The account itself. Kept, emptied, while orders are under legal hold.",
+            description=_("The account itself. Kept, emptied, while orders are under legal hold."),
         ),
         Entry(
             model="sessions.Session",
             purposes=("security", "orders"),
             subjects=(S.CUSTOMERS, S.GUESTS, S.VISITORS),
             fields=(Field("session_data", C.SECURITY, export=False),),
-            lookup_note=(
+            lookup_note=_(
                 "Reached only through the session cookie; holds the login and Oscar's checkout "
                 "data (guest email, shipping address). Ended at logout and account closure."
             ),
@@ -87,13 +88,18 @@ def builtin_entries():
             extra=(Field("object_repr", C.CONTENT), Field("change_message", C.CONTENT)),
         ),
         # django-otp
-        _staff_links("otp_totp.TOTPDevice", "user", erasure=E.DELETE, extra=(
-            Field("name", C.SECURITY),
-            Field("key", C.SECURITY, export=False),
-        )),
-        _staff_links("otp_static.StaticDevice", "user", erasure=E.DELETE, extra=(
-            Field("name", C.SECURITY),
-        )),
+        _staff_links(
+            "otp_totp.TOTPDevice",
+            "user",
+            erasure=E.DELETE,
+            extra=(
+                Field("name", C.SECURITY),
+                Field("key", C.SECURITY, export=False),
+            ),
+        ),
+        _staff_links(
+            "otp_static.StaticDevice", "user", erasure=E.DELETE, extra=(Field("name", C.SECURITY),)
+        ),
         # Oscar: customers and their accounts
         Entry(
             model="address.UserAddress",
@@ -176,7 +182,7 @@ def builtin_entries():
             fields=(Field("email", C.CONTACT),),
             retention="customer_account",
             erasure=E.DELETE,
-            description="Addresses a customer shared a wish list with: data about other people.",
+            description=_("Addresses a customer shared a wish list with: data about other people."),
         ),
         Entry(
             model="reviews.ProductReview",
@@ -216,7 +222,7 @@ def builtin_entries():
             ),
             retention="stale_baskets",
             erasure=E.DELETE,
-            description="Open baskets; a submitted basket stays linked to its order.",
+            description=_("Open baskets; a submitted basket stays linked to its order."),
         ),
         Entry(
             model="basket.LineAttribute",
@@ -311,7 +317,7 @@ def builtin_entries():
             fields=(Field("value", C.CONTENT),),
             retention="accounting_records",
             erasure=E.ANONYMISE,
-            description="Options typed by the customer (an engraving, a message).",
+            description=_("Options typed by the customer (an engraving, a message)."),
         ),
         Entry(
             model="order.OrderNote",
@@ -325,7 +331,7 @@ def builtin_entries():
             ),
             retention="accounting_records",
             erasure=E.ANONYMISE,
-            description="Staff notes about an order; the author's link is kept.",
+            description=_("Staff notes about an order; the author's link is kept."),
         ),
         Entry(
             model="payment.Source",
@@ -360,7 +366,7 @@ def builtin_entries():
             fields=(Field("user", C.IDENTITY), Field("date_created", C.ORDER, anonymiser=None)),
             retention="accounting_records",
             erasure=E.ANONYMISE,
-            description="Kept without the user so that voucher usage limits still hold.",
+            description=_("Kept without the user so that voucher usage limits still hold."),
         ),
         # Oscar: staff
         Entry(
@@ -374,11 +380,16 @@ def builtin_entries():
         ),
         _staff_links("offer.RangeProductFileUpload", "uploaded_by", erasure=E.KEEP),
         # Wagtail
-        _staff_links("wagtailusers.UserProfile", "user", erasure=E.DELETE, extra=(
-            Field("avatar", C.IDENTITY),
-            Field("preferred_language", C.IDENTITY, anonymiser=None),
-            Field("current_time_zone", C.IDENTITY, anonymiser=None),
-        )),
+        _staff_links(
+            "wagtailusers.UserProfile",
+            "user",
+            erasure=E.DELETE,
+            extra=(
+                Field("avatar", C.IDENTITY),
+                Field("preferred_language", C.IDENTITY, anonymiser=None),
+                Field("current_time_zone", C.IDENTITY, anonymiser=None),
+            ),
+        ),
         _staff_links("wagtailcore.Page", "owner", "locked_by"),
         _staff_links("wagtailcore.Revision", "user"),
         _staff_links("wagtailcore.PageLogEntry", "user"),
@@ -388,21 +399,33 @@ def builtin_entries():
         _staff_links("wagtailcore.UploadedFile", "uploaded_by_user"),
         _staff_links("wagtailimages.Image", "uploaded_by_user"),
         _staff_links("wagtaildocs.Document", "uploaded_by_user"),
-        _staff_links("wagtailcore.Comment", "user", "resolved_by", erasure=E.DELETE, extra=(
-            Field("text", C.CONTENT),
-        )),
-        _staff_links("wagtailcore.CommentReply", "user", erasure=E.DELETE, extra=(
-            Field("text", C.CONTENT),
-        )),
+        _staff_links(
+            "wagtailcore.Comment",
+            "user",
+            "resolved_by",
+            erasure=E.DELETE,
+            extra=(Field("text", C.CONTENT),),
+        ),
+        _staff_links(
+            "wagtailcore.CommentReply", "user", erasure=E.DELETE, extra=(Field("text", C.CONTENT),)
+        ),
         _staff_links("wagtailcore.PageSubscription", "user", erasure=E.DELETE),
-        _staff_links("wagtailcore.APIToken", "user", erasure=E.DELETE, extra=(
-            Field("name", C.SECURITY),
-            Field("key_hash", C.SECURITY, export=False),
-        )),
+        _staff_links(
+            "wagtailcore.APIToken",
+            "user",
+            erasure=E.DELETE,
+            extra=(
+                Field("name", C.SECURITY),
+                Field("key_hash", C.SECURITY, export=False),
+            ),
+        ),
         _staff_links("wagtailadmin.EditingSession", "user", erasure=E.DELETE),
-        _staff_links("wagtailadmin.FormState", "user", erasure=E.DELETE, extra=(
-            Field("data", C.CONTENT, export=False),
-        )),
+        _staff_links(
+            "wagtailadmin.FormState",
+            "user",
+            erasure=E.DELETE,
+            extra=(Field("data", C.CONTENT, export=False),),
+        ),
         # oscar-privacy
         Entry(
             model="oscar_privacy.ConsentRecord",
@@ -423,7 +446,7 @@ def builtin_entries():
             ),
             retention="consent_proof",
             erasure=E.KEEP,
-            description="Proof of consent: kept after the account ends, for its own period.",
+            description=_("Proof of consent: kept after the account ends, for its own period."),
         ),
         Entry(
             model="oscar_privacy.AuditEvent",
@@ -441,15 +464,15 @@ def builtin_entries():
             ),
             retention="audit_trail",
             erasure=E.KEEP,
-            description="Who read or acted on the person's data: kept as evidence.",
+            description=_("Who read or acted on the person's data: kept as evidence."),
         ),
     ]
 
 
 # Models whose personal-looking fields are not about a person.
 BUILTIN_EXCLUSIONS = {
-    "communication.CommunicationEventType": "Email templates edited by staff; no one's data.",
-    "partner.PartnerAddress": (
+    "communication.CommunicationEventType": _("Email templates edited by staff; no one's data."),
+    "partner.PartnerAddress": _(
         "A supplier's business address. If your partners are individuals, register an entry."
     ),
 }

@@ -69,8 +69,12 @@ def find_gaps(candidates=None):
         if entry is None:
             if suspects:
                 gaps.append(
-                    Gap(model, tuple(suspects), "holds personal-looking fields "
-                        f"({', '.join(suspects)}) but is not in the data map.")
+                    Gap(
+                        model,
+                        tuple(suspects),
+                        "holds personal-looking fields "
+                        f"({', '.join(suspects)}) but is not in the data map.",
+                    )
                 )
             continue
         described = set(entry.personal_fields) | set(entry.not_personal)
@@ -80,7 +84,10 @@ def find_gaps(candidates=None):
         missing = [name for name in suspects if name not in described]
         if missing:
             gaps.append(
-                Gap(model, tuple(missing), "its data map entry does not describe "
-                    f"{', '.join(missing)}.")
+                Gap(
+                    model,
+                    tuple(missing),
+                    f"its data map entry does not describe {', '.join(missing)}.",
+                )
             )
     return gaps

@@ -10,16 +10,25 @@ from dataclasses import dataclass, fields, replace
 from django.utils.translation import gettext_lazy as _
 
 from ..exceptions import PrivacyConfigurationError
-from .vocabulary import LegalBasis
+from .vocabulary import LegalBasis, Subject
 
 
 @dataclass(frozen=True)
 class Purpose:
+    """Why personal data is processed (one activity of the register).
+
+    ``subjects`` narrows the people the purpose concerns: a model serving
+    several purposes (the user model is both a customer's account and a staff
+    login) lists all its people, and each purpose keeps those it is about.
+    Empty means everyone its data map entries name.
+    """
+
     key: str
     name: str
     description: str
     legal_basis: str
     legal_reference: str = ""
+    subjects: tuple = ()
 
 
 BUILTIN_PURPOSES = (
@@ -31,6 +40,7 @@ BUILTIN_PURPOSES = (
             "wish lists and order history."
         ),
         LegalBasis.CONTRACT,
+        subjects=(Subject.CUSTOMERS,),
     ),
     Purpose(
         "orders",
@@ -40,6 +50,7 @@ BUILTIN_PURPOSES = (
             "guarantees and customer service."
         ),
         LegalBasis.CONTRACT,
+        subjects=(Subject.CUSTOMERS, Subject.GUESTS, Subject.VISITORS),
     ),
     Purpose(
         "accounting",
@@ -47,6 +58,7 @@ BUILTIN_PURPOSES = (
         _("Keeping the accounting records and invoices the law requires."),
         LegalBasis.LEGAL_OBLIGATION,
         _("French Commercial Code, art. L123-22; Tax Procedures Code, art. L102 B"),
+        subjects=(Subject.CUSTOMERS, Subject.GUESTS),
     ),
     Purpose(
         "customer_communications",
@@ -56,6 +68,7 @@ BUILTIN_PURPOSES = (
             "confirmation, password reset, back-in-stock alerts the customer asked for)."
         ),
         LegalBasis.CONTRACT,
+        subjects=(Subject.CUSTOMERS, Subject.GUESTS, Subject.VISITORS),
     ),
     Purpose(
         "product_reviews",
@@ -100,6 +113,7 @@ BUILTIN_PURPOSES = (
             "catalogue and to the site's pages."
         ),
         LegalBasis.LEGITIMATE_INTEREST,
+        subjects=(Subject.STAFF,),
     ),
 )
 

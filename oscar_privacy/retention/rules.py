@@ -54,7 +54,9 @@ class Action:
         DELETE: _("deleted"),
         ANONYMISE: _("anonymised"),
         CLOSE_ACCOUNT: _("the person is warned, then the account is closed and erased"),
-        REVIEW: _("reviewed by the data protection officer (staff data is never erased automatically)"),
+        REVIEW: _(
+            "reviewed by the data protection officer (staff data is never erased automatically)"
+        ),
     }
 
 
@@ -66,7 +68,8 @@ def parse_period(value):
     match = _PERIOD.match(value) if isinstance(value, str) else None
     if not match:
         raise RetentionRuleError(
-            f"Retention period {value!r} is not an ISO 8601 period such as 'P10Y', 'P13M' or 'P30D'."
+            f"Retention period {value!r} is not an ISO 8601 period such as 'P10Y', 'P13M' "
+            "or 'P30D'."
         )
     years, months, weeks, days = (int(part or 0) for part in match.groups())
     return relativedelta(years=years, months=months, days=days + 7 * weeks)
@@ -231,7 +234,7 @@ _FIELD_NAMES = {f.name for f in fields(Rule)}
 
 
 def get_rules():
-    """``{name: Rule}``: the default rules with ``OSCAR_PRIVACY_RETENTION`` applied and validated."""
+    """``{name: Rule}``: the default rules, with ``OSCAR_PRIVACY_RETENTION`` applied, validated."""
     from ..conf import app_settings
 
     rules = {rule.name: rule for rule in DEFAULT_RULES}

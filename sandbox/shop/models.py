@@ -1,6 +1,5 @@
 """The sandbox's Wagtail pages: a home page and plain content pages."""
 
-from django.db import models
 from wagtail.admin.panels import FieldPanel
 from wagtail.fields import RichTextField
 from wagtail.models import Page
@@ -23,5 +22,3 @@ class ContentPage(Page):
 
     def __str__(self):
         return self.title
-
-
