@@ -15,6 +15,8 @@ import dj_database_url
 from django.urls import reverse_lazy
 from oscar.defaults import *  # noqa: F403  (must come first: Oscar's defaults, then ours)
 
+from oscar_privacy.dashboard.nav import PRIVACY_NAVIGATION
+
 BASE_DIR = Path(__file__).resolve().parent
 env = os.environ.get
 
@@ -34,6 +36,7 @@ INSTALLED_APPS = [
     # oscar_privacy comes before Oscar so that its template overrides win.
     "oscar_privacy",
     "oscar_privacy.contrib.wagtail",
+    "oscar_privacy.dashboard",
     "sandbox.shop",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -197,6 +200,7 @@ OSCAR_ALLOW_ANON_CHECKOUT = True
 OSCAR_ALLOW_ANON_REVIEWS = False
 # Oscar's default names a cookie it never sets: delete the real history cookie on logout.
 OSCAR_COOKIES_DELETE_ON_LOGOUT = ["oscar_history"]
+OSCAR_DASHBOARD_NAVIGATION = OSCAR_DASHBOARD_NAVIGATION + [PRIVACY_NAVIGATION]  # noqa: F405
 # Oscar's catalogue pages are Haystack searches: Whoosh is a pure-Python index
 # on disk, enough for a demo shop (load_demo_data builds it).
 HAYSTACK_CONNECTIONS = {

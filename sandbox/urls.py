@@ -12,6 +12,10 @@ urlpatterns = [
     path("django-admin/", admin.site.urls),
     path("cms/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
+    path(
+        "shop/dashboard/privacy/",
+        include(apps.get_app_config("oscar_privacy_dashboard").urls[:2]),
+    ),
     path("shop/", include(apps.get_app_config("oscar").urls[0])),
     path("privacy/", include("oscar_privacy.urls")),
     path("anymail/", include("anymail.urls")),

@@ -1,0 +1,49 @@
+"""Privacy pages of Oscar's dashboard.
+
+Add ``"oscar_privacy.dashboard"`` to INSTALLED_APPS (before Oscar's apps, so
+its template for the customer page wins), mount its URLs and add its menu::
+
+    path("shop/dashboard/privacy/", include(apps.get_app_config("oscar_privacy_dashboard").urls[:2])),
+
+    from oscar_privacy.dashboard.nav import PRIVACY_NAVIGATION
+    OSCAR_DASHBOARD_NAVIGATION = OSCAR_DASHBOARD_NAVIGATION + [PRIVACY_NAVIGATION]
+"""
+
+from django.urls import path
+from django.utils.translation import gettext_lazy as _
+from oscar.core.application import OscarDashboardConfig
+
+
+class PrivacyDashboardConfig(OscarDashboardConfig):
+    default = True  # apps.py also imports OscarDashboardConfig
+    name = "oscar_privacy.dashboard"
+    label = "oscar_privacy_dashboard"
+    verbose_name = _("Privacy dashboard")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    default_permissions = ["is_staff"]
+    # URL names are prefixed: Oscar's menu looks them up across all dashboard apps.
+    permissions_map = {
+        "privacy-consent-list": (["is_staff", "oscar_privacy.view_consentrecord"],),
+        "privacy-consent-export": (["is_staff", "oscar_privacy.view_consentrecord"],),
+        "privacy-version-list": (["is_staff", "oscar_privacy.view_policyversion"],),
+    }
+
+    def ready(self):
+        from . import views
+
+        self.consent_list_view = views.ConsentListView
+        self.consent_export_view = views.ConsentExportView
+        self.version_list_view = views.PolicyVersionListView
+
+    def get_urls(self):
+        urls = [
+            path("consents/", self.consent_list_view.as_view(), name="privacy-consent-list"),
+            path(
+                "consents/export.csv",
+                self.consent_export_view.as_view(),
+                name="privacy-consent-export",
+            ),
+            path("versions/", self.version_list_view.as_view(), name="privacy-version-list"),
+        ]
+        return self.post_process_urls(urls)

@@ -1,0 +1,68 @@
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+
+from oscar_privacy.models import ConsentAction, ConsentChannel, ConsentPurpose, PolicyVersion
+
+
+def _blank(choices):
+    return [("", _("All")), *choices]
+
+
+class ConsentFilterForm(forms.Form):
+    """Filters of the consent list; every value is checked, none trusted."""
+
+    customer = forms.ModelChoiceField(
+        get_user_model().objects.all(), required=False, widget=forms.HiddenInput
+    )
+    email = forms.CharField(label=_("Email"), required=False, max_length=254)
+    purpose = forms.ChoiceField(
+        label=_("Purpose"), choices=_blank(ConsentPurpose.choices), required=False
+    )
+    action = forms.ChoiceField(
+        label=_("Action"), choices=_blank(ConsentAction.choices), required=False
+    )
+    channel = forms.ChoiceField(
+        label=_("Channel"), choices=_blank(ConsentChannel.choices), required=False
+    )
+    version = forms.ModelChoiceField(
+        PolicyVersion.objects.all(), label=_("Version"), required=False, empty_label=_("All")
+    )
+    order_number = forms.CharField(label=_("Order number"), required=False, max_length=128)
+    date_from = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def filter(self, queryset):
+        data = self.cleaned_data
+        exact = {
+            "user": data.get("customer"),
+            "purpose": data.get("purpose"),
+            "action": data.get("action"),
+            "channel": data.get("channel"),
+            "version": data.get("version"),
+            "order_number": data.get("order_number"),
+        }
+        queryset = queryset.filter(**{key: value for key, value in exact.items() if value})
+        if data.get("email"):
+            queryset = queryset.filter(email__iexact=data["email"].strip())
+        if data.get("date_from"):
+            queryset = queryset.filter(created_at__date__gte=data["date_from"])
+        if data.get("date_to"):
+            queryset = queryset.filter(created_at__date__lte=data["date_to"])
+        return queryset
+
+    def subject(self):
+        """The person the list is about, if it is filtered to one."""
+        return self.cleaned_data.get("customer")
+
+    def applied(self):
+        """The filters in force, as text, for the audit trail."""
+        return {
+            key: str(getattr(value, "pk", value))
+            for key, value in self.cleaned_data.items()
+            if value not in (None, "")
+        }

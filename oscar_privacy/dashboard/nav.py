@@ -1,0 +1,15 @@
+"""The dashboard menu entry, importable from settings (it imports no models)."""
+
+from django.utils.translation import gettext_lazy as _
+
+PRIVACY_NAVIGATION = {
+    "label": _("Privacy"),
+    "icon": "fas fa-user-shield",
+    "children": [
+        {"label": _("Consents"), "url_name": "oscar_privacy_dashboard:privacy-consent-list"},
+        {
+            "label": _("Policy versions"),
+            "url_name": "oscar_privacy_dashboard:privacy-version-list",
+        },
+    ],
+}
