@@ -3,7 +3,8 @@
 Add ``"oscar_privacy.dashboard"`` to INSTALLED_APPS (before Oscar's apps, so
 its template for the customer page wins), mount its URLs and add its menu::
 
-    path("shop/dashboard/privacy/", include(apps.get_app_config("oscar_privacy_dashboard").urls[:2])),
+    privacy = apps.get_app_config("oscar_privacy_dashboard")
+    path("shop/dashboard/privacy/", include(privacy.urls[:2])),
 
     from oscar_privacy.dashboard.nav import PRIVACY_NAVIGATION
     OSCAR_DASHBOARD_NAVIGATION = OSCAR_DASHBOARD_NAVIGATION + [PRIVACY_NAVIGATION]
