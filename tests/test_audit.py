@@ -25,14 +25,22 @@ def test_record_stores_who_what_whom_when_why(staff, customer):
     audit_event_recorded.connect(receiver)
     try:
         event = audit.record(
-            "password.reset", request=request, subject=customer, target=order, reason="Asked by phone"
+            "password.reset",
+            request=request,
+            subject=customer,
+            target=order,
+            reason="Asked by phone",
         )
     finally:
         audit_event_recorded.disconnect(receiver)
 
     event.refresh_from_db()
     assert (event.actor, event.actor_label, event.subject) == (staff, "staff", customer)
-    assert (event.action, event.kind, event.reason) == ("password.reset", "action", "Asked by phone")
+    assert (event.action, event.kind, event.reason) == (
+        "password.reset",
+        "action",
+        "Asked by phone",
+    )
     assert (event.target_type, event.target_id) == ("order.order", str(order.pk))
     assert event.path == "/shop/dashboard/users/12/?tab=orders"
     assert timezone.now() - event.created_at < datetime.timedelta(minutes=1)
