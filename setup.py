@@ -26,6 +26,8 @@ setup(
         "wagtail>=8.0,<8.1",
         "django-otp>=1.7,<1.8",
         "django-anymail>=15.0,<16",
+        # Django's tasks API for background work (Wagtail 8 depends on it too).
+        "django-tasks>=0.8",
         "python-dateutil>=2.9",
     ],
     extras_require={

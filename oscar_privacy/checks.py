@@ -3,7 +3,10 @@
 from django.conf import settings
 from django.core import checks
 
+from .conf import app_settings
 from .exceptions import PrivacyConfigurationError
+
+NETWORK_DATA_MODES = ("truncated_ip", "hashed_ip", "none")
 
 
 @checks.register()
@@ -24,6 +27,15 @@ def check_configuration(app_configs=None, **kwargs):
         except PrivacyConfigurationError as exc:
             errors.append(checks.Error(str(exc), id="oscar_privacy.E006"))
     errors += _check_exclusions()
+    if app_settings.CONSENT_NETWORK_DATA not in NETWORK_DATA_MODES:
+        errors.append(
+            checks.Error(
+                f"OSCAR_PRIVACY_CONSENT_NETWORK_DATA = {app_settings.CONSENT_NETWORK_DATA!r} "
+                "is not a known mode.",
+                hint=f"Use one of {', '.join(NETWORK_DATA_MODES)}.",
+                id="oscar_privacy.E008",
+            )
+        )
     try:
         rules = get_rules()
     except PrivacyConfigurationError as exc:
@@ -70,8 +82,6 @@ def check_configuration(app_configs=None, **kwargs):
 
 def _check_exclusions():
     from django.apps import apps
-
-    from .conf import app_settings
 
     errors = []
     for label, reason in app_settings.DATAMAP_EXCLUDE.items():

@@ -117,8 +117,10 @@ class PrivacySettings:
     def REACCEPTANCE_EXEMPT_PATHS(self):
         """Path prefixes a customer may still visit before accepting a new policy.
 
-        Logout, the legal pages, the policy archive, account closure, static
-        and media files are always reachable; add your own here.
+        Always reachable: logout, oscar-privacy's own pages (the acceptance
+        page and the archive of every version), the page each version to
+        accept was published at, static and media files. Add your own here
+        (a help page, the contact form).
         """
         return self._get("REACCEPTANCE_EXEMPT_PATHS", [])
 

@@ -22,8 +22,10 @@ PURPOSE_OF_KIND = {
     PolicyKind.PRIVACY: ConsentPurpose.PRIVACY_POLICY,
     PolicyKind.TERMS: ConsentPurpose.TERMS,
 }
-# {kind: version number} the logged-in person is known to have accepted.
-SESSION_ACCEPTED = "oscar_privacy_accepted_versions"
+# What the session knows of its user's acceptances: {"material": {kind: number
+# of the newest material version when last checked}, "accepted": {kind: highest
+# number accepted}}. Read again from the database only when "material" changes.
+SESSION_ACCEPTED = "oscar_privacy_acceptance"
 
 
 def text_digest(body):
@@ -102,6 +104,8 @@ def network_data(request):
         ip = ipaddress.ip_address(address)
     except ValueError:
         return ""
+    if mode not in ("truncated_ip", "hashed_ip"):  # check E008 reports other values
+        return ""
     if mode == "hashed_ip":
         key = hashlib.sha256(("oscar_privacy.network" + settings.SECRET_KEY).encode()).digest()
         return "sha256:" + hmac.new(key, ip.packed, hashlib.sha256).hexdigest()[:48]
@@ -115,6 +119,8 @@ def record_consents(entries, *, channel, user=None, email="", order_number="", r
     ``entries`` is a list of ``(purpose, action, version_or_None)``. The
     person is ``user`` and/or ``email`` (guests are known by email only).
     """
+    if not entries:
+        return []
     user = user if user is not None and user.is_authenticated else None
     email = email or (user.email if user is not None else "")
     network = network_data(request)
@@ -136,11 +142,13 @@ def record_consents(entries, *, channel, user=None, email="", order_number="", r
         ]
     )
     if request is not None and user is not None and hasattr(request, "session"):
-        accepted = dict(request.session.get(SESSION_ACCEPTED, {}))
-        for _purpose, action, version in entries:
-            if version is not None and action == ConsentAction.GIVEN:
-                accepted[version.kind] = max(accepted.get(version.kind, 0), version.number)
-        request.session[SESSION_ACCEPTED] = accepted
+        known = request.session.get(SESSION_ACCEPTED)
+        if known is not None:
+            accepted = dict(known["accepted"])
+            for _purpose, action, version in entries:
+                if version is not None and action == ConsentAction.GIVEN:
+                    accepted[version.kind] = max(accepted.get(version.kind, 0), version.number)
+            request.session[SESSION_ACCEPTED] = {**known, "accepted": accepted}
     consent_recorded.send(sender=ConsentRecord, records=records, request=request)
     return records
 
@@ -155,23 +163,27 @@ def accepted_numbers(user):
     return {row["version__kind"]: row["number"] for row in rows}
 
 
-def versions_to_accept(request):
+def versions_to_accept(request, *, fresh=False):
     """The current versions the logged-in person must accept before going on.
 
     A document needs accepting when a version marked as a material change is
     newer than the last version the person accepted. The privacy policy
     concerns everyone with an account; the terms of sale only those who
     accepted them before (at a checkout).
+
+    The person's acceptances are read from the database when a new material
+    version appears (or with ``fresh=True``), then kept in the session: a
+    request costs the one query of :func:`current_versions`.
     """
-    user = request.user
     versions = current_versions(request)
     material = {kind: v.last_material for kind, v in versions.items() if v.last_material}
     if not material:
         return []
-    accepted = request.session.get(SESSION_ACCEPTED, {})
-    if any(accepted.get(kind, 0) < number for kind, number in material.items()):
-        accepted = accepted_numbers(user)
-        request.session[SESSION_ACCEPTED] = accepted
+    known = request.session.get(SESSION_ACCEPTED)
+    if fresh or known is None or known["material"] != material:
+        known = {"material": material, "accepted": accepted_numbers(request.user)}
+        request.session[SESSION_ACCEPTED] = known
+    accepted = known["accepted"]
     due = []
     for kind, number in material.items():
         has_accepted = accepted.get(kind, 0)

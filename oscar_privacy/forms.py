@@ -63,10 +63,7 @@ class ConsentFieldsMixin:
             )
         if self.offer_newsletter:
             self.fields["newsletter"] = forms.BooleanField(
-                label=_(
-                    "Yes, send me the newsletter. I can unsubscribe at any time with the link "
-                    "in each newsletter."
-                ),
+                label=_("Yes, send me the newsletter. I can withdraw this consent at any time."),
                 required=False,
                 initial=False,
             )
@@ -88,8 +85,8 @@ class ConsentFieldsMixin:
                 self.add_error(
                     f"accept_{kind}",
                     _(
-                        "A new version of %(document)s was published while this page was "
-                        "open: please read version %(number)s and accept it."
+                        "The version of %(document)s you accepted is not the one in force: "
+                        "please read version %(number)s and accept it."
                     )
                     % {"document": ACCEPT_WORDS[kind], "number": version.number},
                 )

@@ -63,7 +63,8 @@ class AcceptPoliciesView(LoginRequiredMixin, generic.FormView):
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated:
-            self.due = versions_to_accept(request)
+            # Read again: the person may have accepted from another device.
+            self.due = versions_to_accept(request, fresh=True)
             if not self.due:
                 return redirect(self.get_success_url())
         return super().dispatch(request, *args, **kwargs)

@@ -41,6 +41,14 @@ def test_exclusions_need_a_model_and_a_reason(settings, excluded, message):
     assert message in messages[0].msg
 
 
+def test_an_unknown_network_data_mode(settings, rf):
+    from oscar_privacy.consent import network_data
+
+    settings.OSCAR_PRIVACY_CONSENT_NETWORK_DATA = "full_ip"
+    assert ids(check_configuration()) == ["oscar_privacy.E008"]
+    assert network_data(rf.get("/", REMOTE_ADDR="203.0.113.9")) == ""
+
+
 def test_a_malformed_retention_rule(settings):
     settings.OSCAR_PRIVACY_RETENTION = {"accounting_records": {"period": "ten years"}}
     messages = check_configuration()

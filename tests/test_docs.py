@@ -5,7 +5,9 @@ The settings reference is generated from ``oscar_privacy/conf.py`` by the
 check that the directive covers every setting and that every setting has the
 docstring it displays. The system checks are described by hand in
 ``docs/checks.rst``, so every check id in the code must appear there, and
-no other.
+no other. The signals are described by hand in ``docs/signals.rst``, so
+every signal declared in ``oscar_privacy/signals.py`` must appear there,
+and no other.
 """
 
 import importlib.util
@@ -13,12 +15,15 @@ import re
 from pathlib import Path
 
 import pytest
+from django.dispatch import Signal
 
+from oscar_privacy import signals
 from oscar_privacy.conf import PrivacySettings
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 CHECK_ID = re.compile(r"oscar_privacy\.[EW]\d{3}")
+SIGNAL_DIRECTIVE = re.compile(r"^\.\. py:data:: oscar_privacy\.signals\.(\w+)\s*$", re.MULTILINE)
 
 
 def load_extension():
@@ -87,3 +92,28 @@ def test_every_check_id_is_documented():
 def test_checks_page_describes_no_check_that_does_not_exist():
     stale = sorted(check_ids_in_docs() - check_ids_in_code())
     assert not stale, f"docs/checks.rst describes {', '.join(stale)}, which the code never raises."
+
+
+def signals_in_code():
+    return {name for name, value in vars(signals).items() if isinstance(value, Signal)}
+
+
+def signals_in_docs():
+    return set(SIGNAL_DIRECTIVE.findall((DOCS / "signals.rst").read_text(encoding="utf-8")))
+
+
+def test_every_signal_is_documented():
+    names = signals_in_code()
+    assert names, "no signals found in oscar_privacy/signals.py"
+    missing = sorted(names - signals_in_docs())
+    assert not missing, (
+        f"docs/signals.rst has no `.. py:data:: oscar_privacy.signals.<name>` for "
+        f"{', '.join(missing)}."
+    )
+
+
+def test_signals_page_describes_no_signal_that_does_not_exist():
+    stale = sorted(signals_in_docs() - signals_in_code())
+    assert not stale, (
+        f"docs/signals.rst describes {', '.join(stale)}, which signals.py never declares."
+    )

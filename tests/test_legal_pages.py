@@ -87,6 +87,17 @@ def test_the_page_shows_its_version_and_links_to_the_archive(client, privacy_pag
     assert "/privacy/policies/privacy/" in html
 
 
+def test_the_version_line_stays_after_a_title_change_and_goes_with_a_new_text(client, privacy_page):
+    publish(privacy_page)
+    publish(privacy_page, title="Our privacy policy")
+    assert "Version 1, in force since" in client.get(privacy_page.url).content.decode()
+    settings = LegalPagesSettings.for_site(Site.objects.get(is_default_site=True))
+    settings.privacy_page = None
+    settings.save()
+    publish(privacy_page, body="<p>An unfrozen text.</p>")
+    assert "in force since" not in client.get(privacy_page.url).content.decode()
+
+
 def test_versions_survive_the_page(privacy_page):
     publish(privacy_page)
     privacy_page.delete()

@@ -145,9 +145,42 @@ def test_one_query_per_request_once_accepted(
 
     request = RequestFactory().get("/")
     request.user = customer
-    request.session = {"oscar_privacy_accepted_versions": {"privacy": accepted_v1.number}}
+    request.session = {
+        "oscar_privacy_acceptance": {
+            "material": {"privacy": accepted_v1.number},
+            "accepted": {"privacy": accepted_v1.number},
+        }
+    }
     with django_assert_num_queries(1):
         assert versions_to_accept(request) == []
+
+
+def test_a_customer_who_never_bought_costs_one_query_while_terms_changed(
+    client, customer, accepted_v1, django_assert_num_queries
+):
+    publish(PolicyKind.TERMS, "Terms.", material=True)
+    client.force_login(customer)
+    client.get("/privacy/policies/terms/")  # the first request reads the acceptances
+    from django.test import RequestFactory
+
+    from oscar_privacy.consent import versions_to_accept
+
+    request = RequestFactory().get("/")
+    request.user = customer
+    request.session = dict(client.session.items())  # loaded, as middleware finds it
+    with django_assert_num_queries(1):
+        assert versions_to_accept(request) == []
+
+
+def test_accepting_on_another_device_is_seen_by_the_acceptance_page(client, customer, accepted_v1):
+    v2 = publish(PolicyKind.PRIVACY, "New purposes.", material=True)
+    client.force_login(customer)
+    profile = reverse("customer:profile-view")
+    assert client.get(profile).status_code == 302
+    accept(customer, v2)  # elsewhere
+    response = client.get(ACCEPT_URL + "?next=" + profile)
+    assert response.status_code == 302 and response.url == profile
+    assert client.get(profile).status_code == 200
 
 
 def test_the_archive_lists_and_shows_every_version(client):

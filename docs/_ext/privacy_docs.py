@@ -38,6 +38,7 @@ import re
 
 from django.utils import translation
 from django.utils.module_loading import import_string
+from django.utils.text import capfirst
 from sphinx.util.docutils import SphinxDirective
 
 __version__ = "1.0"
@@ -383,7 +384,7 @@ class ModelFieldsDirective(GeneratedDirective):
     def lines(self):
         rows = []
         for row in model_field_rows(self.arguments[0]):
-            meaning = escape(row["verbose_name"].capitalize()) + "."
+            meaning = escape(capfirst(row["verbose_name"])) + "."
             if row["help_text"]:
                 meaning += " " + escape(row["help_text"])
             if row["choices"]:

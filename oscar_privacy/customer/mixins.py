@@ -20,12 +20,22 @@ class RegistrationConsentMixin:
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "consent_request": self.request}
 
-    # AccountAuthView (login and registration on one page)
+    # AccountAuthView (login and registration on one page). The form class is
+    # swapped for the call only, so that a shop's own get_registration_form()
+    # and get_registration_form_kwargs() still run.
     def get_registration_form(self, bind_data=False):
-        form_class = with_consent_fields(self.registration_form_class)
-        return form_class(
-            consent_request=self.request, **self.get_registration_form_kwargs(bind_data)
-        )
+        original = self.registration_form_class
+        self.registration_form_class = with_consent_fields(original)
+        try:
+            return super().get_registration_form(bind_data)
+        finally:
+            self.registration_form_class = original
+
+    def get_registration_form_kwargs(self, bind_data=False):
+        return {
+            **super().get_registration_form_kwargs(bind_data),
+            "consent_request": self.request,
+        }
 
     def register_user(self, form):
         # The account and the proof of its consent exist together or not at all.

@@ -6,7 +6,9 @@ from wagtail.admin.panels import FieldPanel, PageChooserPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import RichTextField
 from wagtail.models import Page
+from wagtail.rich_text import expand_db_html
 
+from oscar_privacy.consent import text_digest
 from oscar_privacy.models import PolicyVersion
 
 
@@ -39,10 +41,20 @@ class LegalPage(Page):
 
     def get_context(self, request, *args, **kwargs):
         ctx = super().get_context(request, *args, **kwargs)
-        ctx["policy_version"] = (
-            PolicyVersion.objects.filter(source_page_id=self.pk).order_by("-number").first()
-        )
+        ctx["policy_version"] = self.frozen_version()
         return ctx
+
+    def frozen_version(self):
+        """The policy version whose text is the one this page shows, if any.
+
+        A title change republished is the same version; a page no longer
+        named in the settings, or a preview of a new text, matches none.
+        """
+        version = PolicyVersion.objects.filter(source_page_id=self.pk).order_by("-number").first()
+        if version is None or version.sha256 != text_digest(expand_db_html(self.body)):
+            return None
+        newer = PolicyVersion.objects.filter(kind=version.kind, number__gt=version.number)
+        return None if newer.exists() else version
 
 
 @register_setting(icon="doc-full")

@@ -1,6 +1,7 @@
 """Freezing a policy version when an editor publishes a current legal page."""
 
 from django.db.models import Q
+from django.utils import timezone
 from wagtail.rich_text import expand_db_html
 
 from oscar_privacy.consent import freeze_version
@@ -21,7 +22,7 @@ def kinds_of(page):
     return sorted(kinds)
 
 
-def freeze(page, kind, revision):
+def freeze(page, kind, revision, published_at):
     """Freeze ``page`` as it was published (``revision``) as a version of ``kind``."""
     published = revision.as_object()
     url_parts = page.get_url_parts()
@@ -30,7 +31,7 @@ def freeze(page, kind, revision):
         title=published.title,
         body=expand_db_html(published.body),
         material=published.material_change,
-        published_at=revision.created_at,
+        published_at=published_at,
         source_page_id=page.pk,
         source_revision_id=revision.pk,
         source_url=url_parts[2] if url_parts else "",
@@ -39,8 +40,9 @@ def freeze(page, kind, revision):
 
 def on_page_published(sender, instance, revision, **kwargs):
     if isinstance(instance, LegalPage):
+        # Sent when the page goes live, scheduled or not: now is the publication.
         for kind in kinds_of(instance):
-            freeze(instance, kind, revision)
+            freeze(instance, kind, revision, timezone.now())
 
 
 def on_settings_saved(sender, instance, **kwargs):
@@ -53,4 +55,4 @@ def on_settings_saved(sender, instance, **kwargs):
     for kind, pk in named.items():
         page = pages.get(pk)
         if page is not None and page.live and page.live_revision is not None:
-            freeze(page, kind, page.live_revision)
+            freeze(page, kind, page.live_revision, page.last_published_at or timezone.now())
