@@ -5,11 +5,12 @@ Each data map entry names one or more purposes; the register of processing
 with ``OSCAR_PRIVACY_PURPOSES``.
 """
 
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
 from ..exceptions import PrivacyConfigurationError
+from ..overrides import apply_overrides
 from .vocabulary import LegalBasis, Subject
 
 
@@ -117,38 +118,19 @@ BUILTIN_PURPOSES = (
     ),
 )
 
-_FIELD_NAMES = {f.name for f in fields(Purpose)}
-
-
 def get_purposes():
     """``{key: Purpose}``: the built-in purposes with ``OSCAR_PRIVACY_PURPOSES`` applied."""
     from ..conf import app_settings
 
-    purposes = {p.key: p for p in BUILTIN_PURPOSES}
-    for key, overrides in app_settings.PURPOSES.items():
-        if overrides is None:
-            purposes.pop(key, None)
-            continue
-        if not isinstance(overrides, dict):
-            raise PrivacyConfigurationError(
-                f"OSCAR_PRIVACY_PURPOSES[{key!r}] must be a dict or None, not "
-                f"{type(overrides).__name__}."
-            )
-        unknown = set(overrides) - _FIELD_NAMES
-        if unknown:
-            raise PrivacyConfigurationError(
-                f"OSCAR_PRIVACY_PURPOSES[{key!r}] has unknown keys: {', '.join(sorted(unknown))}."
-            )
-        if key in purposes:
-            purposes[key] = replace(purposes[key], **overrides)
-            continue
-        missing = {"name", "description", "legal_basis"} - set(overrides)
-        if missing:
-            raise PrivacyConfigurationError(
-                f"OSCAR_PRIVACY_PURPOSES[{key!r}] is a new purpose and needs "
-                f"{', '.join(sorted(missing))}."
-            )
-        purposes[key] = Purpose(key=key, **{k: v for k, v in overrides.items() if k != "key"})
+    purposes = apply_overrides(
+        BUILTIN_PURPOSES,
+        app_settings.PURPOSES,
+        setting="OSCAR_PRIVACY_PURPOSES",
+        noun="purpose",
+        required=("name", "description", "legal_basis"),
+        error=PrivacyConfigurationError,
+        removable=True,
+    )
     for purpose in purposes.values():
         if purpose.legal_basis not in LegalBasis.values:
             raise PrivacyConfigurationError(

@@ -13,13 +13,14 @@ them with ``OSCAR_PRIVACY_RETENTION``::
 """
 
 import re
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass
 
 from dateutil.relativedelta import relativedelta
 from django.utils.translation import gettext_lazy as _
 
 from ..datamap.vocabulary import Category
 from ..exceptions import RetentionRuleError
+from ..overrides import apply_overrides
 
 
 class Start:
@@ -230,37 +231,18 @@ DEFAULT_RULES = (
     ),
 )
 
-_FIELD_NAMES = {f.name for f in fields(Rule)}
-
-
 def get_rules():
     """``{name: Rule}``: the default rules, with ``OSCAR_PRIVACY_RETENTION`` applied, validated."""
     from ..conf import app_settings
 
-    rules = {rule.name: rule for rule in DEFAULT_RULES}
-    configured = app_settings.RETENTION
-    if not isinstance(configured, dict):
-        raise RetentionRuleError("OSCAR_PRIVACY_RETENTION must be a dict of rule name to rule.")
-    for name, overrides in configured.items():
-        if not isinstance(overrides, dict):
-            raise RetentionRuleError(
-                f"OSCAR_PRIVACY_RETENTION[{name!r}] must be a dict, not {type(overrides).__name__}."
-            )
-        unknown = set(overrides) - _FIELD_NAMES
-        if unknown:
-            raise RetentionRuleError(
-                f"OSCAR_PRIVACY_RETENTION[{name!r}] has unknown keys: {', '.join(sorted(unknown))}."
-            )
-        if name in rules:
-            rules[name] = replace(rules[name], **overrides)
-            continue
-        missing = (_FIELD_NAMES - {"name"}) - set(overrides)
-        if missing:
-            raise RetentionRuleError(
-                f"OSCAR_PRIVACY_RETENTION[{name!r}] is a new rule and needs "
-                f"{', '.join(sorted(missing))}."
-            )
-        rules[name] = Rule(name=name, **{k: v for k, v in overrides.items() if k != "name"})
+    rules = apply_overrides(
+        DEFAULT_RULES,
+        app_settings.RETENTION,
+        setting="OSCAR_PRIVACY_RETENTION",
+        noun="rule",
+        required=("category", "start", "period", "action", "description", "source"),
+        error=RetentionRuleError,
+    )
     for rule in rules.values():
         rule.validate()
     return rules
