@@ -118,6 +118,7 @@ BUILTIN_PURPOSES = (
     ),
 )
 
+
 def get_purposes():
     """``{key: Purpose}``: the built-in purposes with ``OSCAR_PRIVACY_PURPOSES`` applied."""
     from ..conf import app_settings

@@ -231,6 +231,7 @@ DEFAULT_RULES = (
     ),
 )
 
+
 def get_rules():
     """``{name: Rule}``: the default rules, with ``OSCAR_PRIVACY_RETENTION`` applied, validated."""
     from ..conf import app_settings
