@@ -74,7 +74,7 @@ migrations-check: $(STAMP)
 
 # django-admin needs no settings here: it finds oscar_privacy/locale from the current directory.
 messages: $(STAMP)
-	cd oscar_privacy && env -u DJANGO_SETTINGS_MODULE ../$(BIN)/django-admin makemessages -l fr --no-obsolete
+	cd oscar_privacy && env -u DJANGO_SETTINGS_MODULE ../$(BIN)/django-admin makemessages -l fr --no-obsolete --add-location file
 	cd oscar_privacy && env -u DJANGO_SETTINGS_MODULE ../$(BIN)/django-admin compilemessages
 
 clean:

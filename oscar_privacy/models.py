@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .exceptions import AppendOnlyError
 
@@ -46,7 +47,7 @@ class AuditEvent(ImmutableModel):
         ACTION = "action", _("Action")
 
     created_at = models.DateTimeField(
-        _("when"), default=timezone.now, db_index=True, editable=False
+        _("date and time"), default=timezone.now, db_index=True, editable=False
     )
     kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices, default=Kind.ACTION)
     action = models.CharField(_("action"), max_length=64, db_index=True)
@@ -61,7 +62,7 @@ class AuditEvent(ImmutableModel):
     actor_label = models.CharField(_("actor label"), max_length=150)
     subject = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("subject"),
+        verbose_name=_("person concerned"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
@@ -159,13 +160,13 @@ class ConsentChannel(models.TextChoices):
     NEWSLETTER_FORM = "newsletter_form", _("Newsletter form")
     CONTACT_FORM = "contact_form", _("Contact form")
     ESP_WEBHOOK = "esp_webhook", _("Email provider")
-    STAFF = "staff", _("Staff")
+    STAFF = "staff", pgettext_lazy("consent channel", "Staff")
 
 
 class ConsentRecord(ImmutableModel):
     """Proof that someone gave or withdrew consent: append-only."""
 
-    created_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+    created_at = models.DateTimeField(_("date and time"), default=timezone.now, db_index=True)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("customer"),

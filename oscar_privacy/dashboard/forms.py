@@ -1,12 +1,13 @@
 from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from oscar_privacy.models import ConsentAction, ConsentChannel, ConsentPurpose, PolicyVersion
 
 
 def _blank(choices):
-    return [("", _("All")), *choices]
+    return [("", pgettext_lazy("privacy filter", "All")), *choices]
 
 
 class ConsentFilterForm(forms.Form):
@@ -15,7 +16,7 @@ class ConsentFilterForm(forms.Form):
     customer = forms.ModelChoiceField(
         get_user_model().objects.all(), required=False, widget=forms.HiddenInput
     )
-    email = forms.CharField(label=_("Email"), required=False, max_length=254)
+    email = forms.CharField(label=pgettext_lazy("privacy filter", "Email"), required=False, max_length=254)
     purpose = forms.ChoiceField(
         label=_("Purpose"), choices=_blank(ConsentPurpose.choices), required=False
     )
@@ -26,14 +27,14 @@ class ConsentFilterForm(forms.Form):
         label=_("Channel"), choices=_blank(ConsentChannel.choices), required=False
     )
     version = forms.ModelChoiceField(
-        PolicyVersion.objects.all(), label=_("Version"), required=False, empty_label=_("All")
+        PolicyVersion.objects.all(), label=_("Version"), required=False, empty_label=pgettext_lazy("privacy filter", "All")
     )
     order_number = forms.CharField(label=_("Order number"), required=False, max_length=128)
     date_from = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=pgettext_lazy("privacy filter", "From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     date_to = forms.DateField(
-        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=pgettext_lazy("privacy filter", "To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 
     def filter(self, queryset):

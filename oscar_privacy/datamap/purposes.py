@@ -8,6 +8,7 @@ with ``OSCAR_PRIVACY_PURPOSES``.
 from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from ..exceptions import PrivacyConfigurationError
 from ..overrides import apply_overrides
@@ -73,7 +74,7 @@ BUILTIN_PURPOSES = (
     ),
     Purpose(
         "product_reviews",
-        _("Product reviews"),
+        pgettext_lazy("processing purpose", "Product reviews"),
         _("Publishing the reviews customers choose to write, and their votes on reviews."),
         LegalBasis.CONSENT,
     ),
@@ -108,7 +109,7 @@ BUILTIN_PURPOSES = (
     ),
     Purpose(
         "site_administration",
-        _("Site administration"),
+        pgettext_lazy("processing purpose", "Site administration"),
         _(
             "Accounts of staff and editors and the history of their changes to the "
             "catalogue and to the site's pages."

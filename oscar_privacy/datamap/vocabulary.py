@@ -12,7 +12,7 @@ class Category(models.TextChoices):
     CONTACT = "contact", _("Contact details")
     ADDRESS = "address", _("Postal addresses")
     ORDER = "order", _("Orders and accounting")
-    PAYMENT = "payment", _("Payment details")
+    PAYMENT = "payment", _("Payment data")
     BEHAVIOUR = "behaviour", _("Browsing and shopping behaviour")
     COMMUNICATION = "communication", _("Messages and communications")
     CONTENT = "content", _("Content written by the person")
