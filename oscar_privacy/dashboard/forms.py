@@ -16,7 +16,9 @@ class ConsentFilterForm(forms.Form):
     customer = forms.ModelChoiceField(
         get_user_model().objects.all(), required=False, widget=forms.HiddenInput
     )
-    email = forms.CharField(label=pgettext_lazy("privacy filter", "Email"), required=False, max_length=254)
+    email = forms.CharField(
+        label=pgettext_lazy("privacy filter", "Email"), required=False, max_length=254
+    )
     purpose = forms.ChoiceField(
         label=_("Purpose"), choices=_blank(ConsentPurpose.choices), required=False
     )
@@ -27,14 +29,21 @@ class ConsentFilterForm(forms.Form):
         label=_("Channel"), choices=_blank(ConsentChannel.choices), required=False
     )
     version = forms.ModelChoiceField(
-        PolicyVersion.objects.all(), label=_("Version"), required=False, empty_label=pgettext_lazy("privacy filter", "All")
+        PolicyVersion.objects.all(),
+        label=_("Version"),
+        required=False,
+        empty_label=pgettext_lazy("privacy filter", "All"),
     )
     order_number = forms.CharField(label=_("Order number"), required=False, max_length=128)
     date_from = forms.DateField(
-        label=pgettext_lazy("privacy filter", "From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=pgettext_lazy("privacy filter", "From"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
     date_to = forms.DateField(
-        label=pgettext_lazy("privacy filter", "To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=pgettext_lazy("privacy filter", "To"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
 
     def filter(self, queryset):
