@@ -21,7 +21,7 @@ from django.utils.translation import ngettext
 from .consent import record_consents
 from .datamap import datamap
 from .datamap.purposes import get_purposes
-from .datamap.vocabulary import Category, LegalBasis
+from .datamap.vocabulary import Category, LegalBasis, Subject
 from .exceptions import PrivacyError
 from .models import ConsentAction, ConsentChannel, ConsentPurpose, ConsentRecord
 from .retention.rules import Start, get_rules
@@ -129,7 +129,14 @@ def personal_data(user, *, rows_shown=ROWS_SHOWN):
     only the ``rows_shown`` most recent rows of a model are read, the others
     are counted.
     """
-    purposes = get_purposes()
+    # A purpose about other people (staff administration, for a customer)
+    # is not why the shop keeps this person's data.
+    subject = Subject.STAFF if user.is_staff else Subject.CUSTOMERS
+    purposes = {
+        key: purpose
+        for key, purpose in get_purposes().items()
+        if not purpose.subjects or subject in purpose.subjects
+    }
     rules = get_rules()
     activity = last_activity(user)
     sections = {value: Section(value, label) for value, label in Category.choices}

@@ -410,3 +410,11 @@ def test_get_on_the_withdraw_url_is_refused(client, shopper):
     response = client.get(WITHDRAW, {"purpose": ConsentPurpose.NEWSLETTER})
     assert response.status_code == 405
     assert not ConsentRecord.objects.filter(action=ConsentAction.WITHDRAWN).exists()
+
+
+def test_a_customer_is_not_told_about_purposes_that_concern_staff(customer):
+    from oscar_privacy.account import personal_data
+
+    names = {purpose["name"] for section in personal_data(customer) for purpose in section.purposes}
+    assert "Customer accounts" in names
+    assert "Site administration" not in names
