@@ -298,8 +298,8 @@ def withdrawal_refusal(user, purpose):
         return _("This consent does not exist.")
     if purpose not in WITHDRAWABLE:
         return _(
-            "Accepting %(document)s is required to have an account: to withdraw it, close "
-            "your account."
+            "Accepting %(document)s is required to have an account: withdrawing it means "
+            "closing the account."
         ) % {"document": ConsentPurpose(purpose).label}
     latest = ConsentRecord.objects.filter(user=user, purpose=purpose).first()
     if latest is None or latest.action != ConsentAction.GIVEN:
