@@ -59,6 +59,13 @@ def at(live_server, url_name):
     return f"{live_server.url}{reverse(url_name)}"
 
 
+def arrive(page, url):
+    """Wait until ``page`` shows ``url`` and has loaded: Oscar's scripts set up
+    its forms on load, and a click before that can be lost."""
+    expect(page).to_have_url(url)
+    page.wait_for_load_state("load")
+
+
 def assert_blocked_by_the_browser(box, form):
     """The browser refused to send ``form``: ``box`` is the first field it asks for."""
     assert form.evaluate("form => form.checkValidity()") is False
@@ -101,13 +108,13 @@ def test_registration_asks_for_the_privacy_policy(live_server, page, versions, u
     fill_in()
     register.click()
     assert_blocked_by_the_browser(accept, form)
-    expect(page).to_have_url(at(live_server, url_name))
+    arrive(page, at(live_server, url_name))
 
     # Nor does the server accept it.
     turn_off_browser_validation(form)
     register.click()
     expect(form.get_by_text(PRIVACY_REQUIRED)).to_be_visible()
-    expect(page).to_have_url(at(live_server, url_name))
+    arrive(page, at(live_server, url_name))
     assert not User.objects.filter(email=NEW_EMAIL).exists()
     assert not ConsentRecord.objects.exists()
 
@@ -117,7 +124,7 @@ def test_registration_asks_for_the_privacy_policy(live_server, page, versions, u
     accept.check()
     register.click()
     # Oscar's account summary sends on to the profile page.
-    expect(page).to_have_url(re.compile("^" + re.escape(at(live_server, "customer:summary"))))
+    arrive(page, re.compile("^" + re.escape(at(live_server, "customer:summary"))))
     expect(page.get_by_role("link", name="Logout")).to_be_visible()
 
     user = User.objects.get(email=NEW_EMAIL)
@@ -143,7 +150,7 @@ def test_a_guest_checkout_asks_for_the_terms_and_the_privacy_policy(
     page.get_by_role("link", name="Proceed to checkout").click()
 
     # Who are you? A guest.
-    expect(page).to_have_url(at(live_server, "checkout:index"))
+    arrive(page, at(live_server, "checkout:index"))
     page.get_by_label("My email address is").fill(GUEST_EMAIL)
     page.get_by_label("I am a new customer and want to checkout as a guest").check()
     page.locator("form").filter(has=page.locator("[name='options']")).get_by_role(
@@ -151,7 +158,7 @@ def test_a_guest_checkout_asks_for_the_terms_and_the_privacy_policy(
     ).click()
 
     # The shipping address; France is the only shipping country, so not asked.
-    expect(page).to_have_url(at(live_server, "checkout:shipping-address"))
+    arrive(page, at(live_server, "checkout:shipping-address"))
     for name, value in SHIPPING_ADDRESS.items():
         if name != "country":
             page.locator(f"#id_{name}").fill(value)
@@ -160,10 +167,10 @@ def test_a_guest_checkout_asks_for_the_terms_and_the_privacy_policy(
     ).click()
 
     # One shipping method: Oscar goes on to its payment details page.
-    expect(page).to_have_url(at(live_server, "checkout:payment-details"))
+    arrive(page, at(live_server, "checkout:payment-details"))
     page.get_by_role("link", name="Continue").click()
 
-    expect(page).to_have_url(at(live_server, "checkout:preview"))
+    arrive(page, at(live_server, "checkout:preview"))
     form = page.locator("#place_order_form")
     accept_terms = form.get_by_label(ACCEPT_TERMS)
     accept_privacy = form.get_by_label(ACCEPT_PRIVACY)
@@ -187,7 +194,7 @@ def test_a_guest_checkout_asks_for_the_terms_and_the_privacy_policy(
     # Nothing ticked: the browser keeps the order back...
     place_order.click()
     assert_blocked_by_the_browser(accept_terms, form)
-    expect(page).to_have_url(at(live_server, "checkout:preview"))
+    arrive(page, at(live_server, "checkout:preview"))
     assert not Order.objects.exists()
 
     # ... and so does the server.
@@ -195,7 +202,7 @@ def test_a_guest_checkout_asks_for_the_terms_and_the_privacy_policy(
     place_order.click()
     expect(form.get_by_text(TERMS_REQUIRED)).to_be_visible()
     expect(form.get_by_text(PRIVACY_REQUIRED)).to_be_visible()
-    expect(page).to_have_url(at(live_server, "checkout:preview"))
+    arrive(page, at(live_server, "checkout:preview"))
     assert not Order.objects.exists()
     assert not ConsentRecord.objects.exists()
 
@@ -203,7 +210,7 @@ def test_a_guest_checkout_asks_for_the_terms_and_the_privacy_policy(
     accept_terms.check()
     accept_privacy.check()
     place_order.click()
-    expect(page).to_have_url(at(live_server, "checkout:thank-you"))
+    arrive(page, at(live_server, "checkout:thank-you"))
     order = Order.objects.get()
     expect(page.get_by_text("your order number is")).to_contain_text(order.number)
     assert order.guest_email == GUEST_EMAIL
