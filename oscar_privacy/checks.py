@@ -6,12 +6,11 @@ from django.core import checks
 from .conf import app_settings
 from .exceptions import PrivacyConfigurationError
 
-NETWORK_DATA_MODES = ("truncated_ip", "hashed_ip", "none")
-
 
 @checks.register()
 def check_configuration(app_configs=None, **kwargs):
     from .adapter import get_adapter
+    from .consent import NETWORK_DATA_MODES
     from .datamap import datamap, get_purposes
     from .retention import get_rules
 

@@ -26,6 +26,8 @@ PURPOSE_OF_KIND = {
 # of the newest material version when last checked}, "accepted": {kind: highest
 # number accepted}}. Read again from the database only when "material" changes.
 SESSION_ACCEPTED = "oscar_privacy_acceptance"
+# What CONSENT_NETWORK_DATA may say (check E008 reports anything else).
+NETWORK_DATA_MODES = ("truncated_ip", "hashed_ip", "none")
 
 
 def text_digest(body):
@@ -98,13 +100,12 @@ def network_data(request):
     """What a consent record keeps of the client's address (see CONSENT_NETWORK_DATA)."""
     mode = app_settings.CONSENT_NETWORK_DATA
     address = request.META.get("REMOTE_ADDR", "") if request is not None else ""
-    if mode == "none" or not address:
+    # "none", or an unknown mode (check E008 reports it): keep nothing.
+    if mode not in ("truncated_ip", "hashed_ip") or not address:
         return ""
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:
-        return ""
-    if mode not in ("truncated_ip", "hashed_ip"):  # check E008 reports other values
         return ""
     if mode == "hashed_ip":
         key = hashlib.sha256(("oscar_privacy.network" + settings.SECRET_KEY).encode()).digest()
@@ -192,11 +193,3 @@ def versions_to_accept(request, *, fresh=False):
         if kind == PolicyKind.PRIVACY or has_accepted:
             due.append(versions[kind])
     return sorted(due, key=lambda version: version.kind)
-
-
-def consent_state(user):
-    """``{purpose: latest ConsentRecord}`` for a user: what is in force now."""
-    state = {}
-    for record in ConsentRecord.objects.filter(user=user).select_related("version"):
-        state.setdefault(record.purpose, record)  # ordered newest first
-    return state
