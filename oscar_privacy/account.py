@@ -16,7 +16,6 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Count, Max, Window
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from .consent import record_consents
 from .datamap import datamap
@@ -86,22 +85,13 @@ class ConsentWithdrawalError(PrivacyError, ValueError):
 
 def period_wording(rule):
     """How long ``rule`` keeps data, in words: "Kept 10 years, counted from ...; then ..."."""
-    delta = rule.delta
-    parts = []
-    for count, singular, plural in (
-        (delta.years, "%(count)d year", "%(count)d years"),
-        (delta.months, "%(count)d month", "%(count)d months"),
-        (delta.days, "%(count)d day", "%(count)d days"),
-    ):
-        if count:
-            parts.append(ngettext(singular, plural, count) % {"count": count})
     words = {"start": rule.start_label, "action": rule.action_label}
-    if not parts and rule.start == Start.CREATED:
-        return _("Not kept: %(action)s as soon as it is found.") % words
-    if not parts:
+    if not rule.delta:  # an empty relativedelta is false
+        if rule.start == Start.CREATED:
+            return _("Not kept: %(action)s as soon as it is found.") % words
         return _("Kept until %(start)s; then %(action)s.") % words
     return _("Kept %(period)s, counted from %(start)s; then %(action)s.") % {
-        "period": ", ".join(parts),
+        "period": rule.period_label,
         **words,
     }
 

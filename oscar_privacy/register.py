@@ -17,7 +17,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.text import capfirst
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from . import __version__
@@ -396,29 +396,12 @@ def _rule(rule):
         "rule": rule.name,
         "category": _choice(Category, rule.category),
         "period": rule.period,
-        "period_label": _period_label(rule.period),
+        "period_label": rule.period_label,
         "start": {"code": rule.start, "label": str(Start.labels[rule.start])},
         "action": {"code": rule.action, "label": str(Action.labels[rule.action])},
         "description": str(rule.description),
         "source": str(rule.source),
     }
-
-
-def _period_label(period):
-    """``"P1Y6M"`` -> ``"1 year, 6 months"``, ``"P0D"`` -> ``"0 days"``, in the active language."""
-    units = {
-        "Y": lambda n: ngettext("%(count)d year", "%(count)d years", n),
-        "M": lambda n: ngettext("%(count)d month", "%(count)d months", n),
-        "W": lambda n: ngettext("%(count)d week", "%(count)d weeks", n),
-        "D": lambda n: ngettext("%(count)d day", "%(count)d days", n),
-    }
-    # The period was validated by get_rules(), so every part matches.
-    parts = [
-        units[unit](int(number)) % {"count": int(number)}
-        for number, unit in re.findall(r"(\d+)([YMWD])", period)
-        if int(number)
-    ]
-    return ", ".join(parts) or units["D"](0) % {"count": 0}
 
 
 def _security_measures():

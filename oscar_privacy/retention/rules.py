@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from dateutil.relativedelta import relativedelta
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from ..datamap.vocabulary import Category
 from ..exceptions import RetentionRuleError
@@ -61,6 +62,12 @@ class Action:
     }
 
 
+_UNITS = (
+    lambda n: ngettext("%(count)d year", "%(count)d years", n) % {"count": n},
+    lambda n: ngettext("%(count)d month", "%(count)d months", n) % {"count": n},
+    lambda n: ngettext("%(count)d week", "%(count)d weeks", n) % {"count": n},
+    lambda n: ngettext("%(count)d day", "%(count)d days", n) % {"count": n},
+)
 _PERIOD = re.compile(r"^P(?!$)(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?$")
 
 
@@ -93,6 +100,13 @@ class Rule:
     def cutoff(self, now):
         """Data whose start event is before this moment has run its period."""
         return now - self.delta
+
+    @property
+    def period_label(self):
+        """``"P1Y6M"`` gives ``"1 year, 6 months"``, ``"P0D"`` ``"0 days"`` (active language)."""
+        counts = zip(_PERIOD.match(self.period).groups(), _UNITS, strict=True)
+        parts = [unit(int(count)) for count, unit in counts if count and int(count)]
+        return ", ".join(parts) or _UNITS[-1](0)
 
     @property
     def start_label(self):
