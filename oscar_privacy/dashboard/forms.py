@@ -65,12 +65,18 @@ class ConsentFilterForm(forms.Form):
             queryset = queryset.filter(created_at__date__lte=data["date_to"])
         return queryset
 
+    def in_force(self):
+        """Whether filters were given and are valid."""
+        return self.is_bound and self.is_valid()
+
     def subject(self):
         """The person the list is about, if it is filtered to one."""
-        return self.cleaned_data.get("customer")
+        return self.cleaned_data.get("customer") if self.in_force() else None
 
     def applied(self):
         """The filters in force, as text, for the audit trail."""
+        if not self.in_force():
+            return {}
         return {
             key: str(getattr(value, "pk", value))
             for key, value in self.cleaned_data.items()

@@ -55,7 +55,7 @@ class ConsentListView(FilteredConsentsMixin, generic.ListView):
     def get(self, request, *args, **kwargs):
         response = super().get(request, *args, **kwargs)
         form = self.get_filter_form()
-        if form.is_bound and form.is_valid() and (form.subject() or form.cleaned_data["email"]):
+        if form.subject() or form.applied().get("email"):
             audit.record_read(
                 "consents.viewed",
                 request=request,
@@ -80,8 +80,8 @@ class ConsentExportView(FilteredConsentsMixin, generic.View):
         audit.record(
             "consents.exported",
             request=request,
-            subject=form.subject() if form.is_bound and form.is_valid() else None,
-            data={"filters": form.applied() if form.is_bound and form.is_valid() else {}},
+            subject=form.subject(),
+            data={"filters": form.applied()},
         )
         writer = csv.writer(_Echo())
         rows = (writer.writerow(row) for row in _rows(queryset))
