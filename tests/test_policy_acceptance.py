@@ -1,8 +1,8 @@
 import pytest
 from django.urls import reverse
 
-from oscar_privacy.consent import record_consents
-from oscar_privacy.models import ConsentAction, ConsentChannel, ConsentPurpose, PolicyKind
+from oscar_privacy.consent import PURPOSE_OF_KIND, record_consents
+from oscar_privacy.models import ConsentAction, ConsentChannel, PolicyKind
 
 from .shop import publish
 
@@ -11,9 +11,8 @@ ACCEPT_URL = reverse("oscar_privacy:accept-policies")
 
 
 def accept(user, version):
-    purpose = {PolicyKind.PRIVACY: ConsentPurpose.PRIVACY_POLICY, PolicyKind.TERMS: "terms"}
     record_consents(
-        [(purpose[version.kind], ConsentAction.GIVEN, version)],
+        [(PURPOSE_OF_KIND[version.kind], ConsentAction.GIVEN, version)],
         channel=ConsentChannel.REGISTRATION,
         user=user,
     )
