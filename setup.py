@@ -29,6 +29,9 @@ setup(
         # Django's tasks API for background work (Wagtail 8 depends on it too).
         "django-tasks>=0.8",
         "python-dateutil>=2.9",
+        # Export archives (and later other sensitive data) are encrypted with
+        # MultiFernet: several keys, the first encrypts, all decrypt.
+        "cryptography>=42",
     ],
     extras_require={
         "sandbox": [
@@ -47,6 +50,8 @@ setup(
             "setuptools>=70.1",
             "playwright>=1.45",
             "sphinx>=8",
+            # A real worker process (db_worker) runs a task in one test.
+            "django-tasks-db>=0.12",
         ],
         # The docs start Django with the sandbox's settings to document the code.
         "docs": [

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from .consent import record_consents
 from .datamap import datamap
 from .datamap.purposes import get_purposes
+from .datamap.reading import display_value, person_queryset
 from .datamap.vocabulary import Category, LegalBasis, Subject
 from .exceptions import PrivacyError
 from .models import ConsentAction, ConsentChannel, ConsentPurpose, ConsentRecord
@@ -140,8 +141,13 @@ def personal_data(user, *, rows_shown=ROWS_SHOWN):
         if not total:
             continue
         model = entry.model_class
+        user_model = get_user_model()
         for category in [c for c in Category.values if any(f.category == c for f in exported)]:
             indexes = [i for i, f in enumerate(exported) if f.category == category]
+            if all(
+                model._meta.get_field(exported[i].name).related_model is user_model for i in indexes
+            ) and all(row.values[i] == str(user) for row in rows for i in indexes):
+                continue  # only links to the person: nothing to say on their own page
             section = sections[category]
             section.tables.append(
                 Table(
@@ -191,25 +197,15 @@ def _add_retention(section, entry, rules, activity):
 
 def _read_rows(entry, exported, user, rules, rows_shown):
     """``(rows, total)``: the newest ``rows_shown`` rows of ``entry`` about ``user``."""
-    model = entry.model_class
-    user_model = get_user_model()
-    related, many = [], []
-    for personal in exported:
-        model_field = model._meta.get_field(personal.name)
-        if model_field.many_to_many:
-            many.append(personal.name)
-        elif model_field.is_relation and model_field.related_model is not user_model:
-            related.append(personal.name)
     queryset = (
-        entry.queryset_for(user=user)
+        person_queryset(entry, user, exported)
         .annotate(_privacy_total=Window(Count("pk")))
-        .select_related(*related)
-        .prefetch_related(*many)
         .order_by("-pk")
     )
     objects = list(queryset[:rows_shown])
     if not objects:
         return [], 0
+    model = entry.model_class
     order_rules = [
         rules[name]
         for name in entry.retention
@@ -222,34 +218,8 @@ def _read_rows(entry, exported, user, rules, rows_shown):
         if dated and getattr(obj, ORDER_DATE_FIELD):
             placed = getattr(obj, ORDER_DATE_FIELD)
             kept_until = max(placed + rule.delta for rule in order_rules)
-        rows.append(Row(tuple(_value(obj, f.name, user) for f in exported), kept_until))
+        rows.append(Row(tuple(display_value(obj, f.name, user) for f in exported), kept_until))
     return rows, objects[0]._privacy_total
-
-
-def _value(obj, name, user):
-    """A field's value for display: text for relations, choices and booleans."""
-    model_field = obj._meta.get_field(name)
-    user_model = get_user_model()
-    if model_field.many_to_many:
-        related = list(getattr(obj, name).all())
-        if model_field.related_model is user_model:
-            # The others linked to the same row are other people.
-            return str(user) if any(o.pk == user.pk for o in related) else ""
-        return ", ".join(str(o) for o in related)
-    if model_field.is_relation:
-        if model_field.related_model is user_model:
-            linked = getattr(obj, model_field.attname)
-            if linked is None:
-                return ""
-            return str(user) if linked == user.pk else str(_("another person"))
-        value = getattr(obj, name)
-        return "" if value is None else str(value)
-    if model_field.choices:
-        return str(getattr(obj, f"get_{name}_display")())
-    value = getattr(obj, name)
-    if isinstance(value, bool):
-        return str(_("Yes") if value else _("No"))
-    return "" if value is None else value
 
 
 # Consents --------------------------------------------------------------------

@@ -22,3 +22,17 @@ class OscarPrivacyConfig(AppConfig):
         post_checkout.connect(
             record_checkout_consent, dispatch_uid="oscar_privacy.checkout_consent"
         )
+
+        from django.db.models.signals import pre_save
+
+        from .closure import refuse_orders_of_closed_accounts
+
+        try:
+            order_model = self.apps.get_model("order", "Order")
+        except LookupError:
+            return
+        pre_save.connect(
+            refuse_orders_of_closed_accounts,
+            sender=order_model,
+            dispatch_uid="oscar_privacy.refuse_orders_of_closed_accounts",
+        )

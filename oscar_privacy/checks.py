@@ -1,5 +1,7 @@
 """System checks, ids ``oscar_privacy.E0xx`` (errors) and ``W0xx`` (warnings)."""
 
+from pathlib import Path
+
 from django.conf import settings
 from django.core import checks
 
@@ -139,3 +141,108 @@ def check_oscar_history_cookie(app_configs=None, **kwargs):
             )
         ]
     return []
+
+
+@checks.register()
+def check_private_storage(app_configs=None, **kwargs):
+    """Export archives need a configured storage that the web server does not serve."""
+    alias = app_settings.EXPORT_STORAGE
+    if alias not in settings.STORAGES:
+        return [
+            checks.Error(
+                f"OSCAR_PRIVACY_EXPORT_STORAGE names {alias!r}, which is not in STORAGES: "
+                "customers cannot download their data.",
+                hint=(
+                    f"Add STORAGES[{alias!r}] = {{'BACKEND': "
+                    "'django.core.files.storage.FileSystemStorage', 'OPTIONS': "
+                    "{'location': '/a/private/folder'}} (outside MEDIA_ROOT and STATIC_ROOT)."
+                ),
+                id="oscar_privacy.E009",
+            )
+        ]
+    location = settings.STORAGES[alias].get("OPTIONS", {}).get("location")
+    if location:
+        private = Path(location).resolve()
+        for name in ("MEDIA_ROOT", "STATIC_ROOT"):
+            public = getattr(settings, name, None)
+            if public and private.is_relative_to(Path(public).resolve()):
+                return [
+                    checks.Error(
+                        f"STORAGES[{alias!r}] keeps export archives inside {name}, which the "
+                        "web server may serve.",
+                        hint="Choose a folder outside MEDIA_ROOT and STATIC_ROOT.",
+                        id="oscar_privacy.E009",
+                    )
+                ]
+    return []
+
+
+@checks.register()
+def check_encryption_keys(app_configs=None, **kwargs):
+    """Data at rest needs real keys in production, and keys that load."""
+    from cryptography.fernet import Fernet
+
+    keys = app_settings.ENCRYPTION_KEYS
+    if not keys:
+        if settings.DEBUG:
+            return []
+        return [
+            checks.Error(
+                "OSCAR_PRIVACY_ENCRYPTION_KEYS is empty: data at rest would be encrypted with "
+                "a key derived from SECRET_KEY.",
+                hint=(
+                    'Generate a key with `python -c "from cryptography.fernet import Fernet; '
+                    'print(Fernet.generate_key().decode())"` and list it in '
+                    "OSCAR_PRIVACY_ENCRYPTION_KEYS (kept secret, like SECRET_KEY)."
+                ),
+                id="oscar_privacy.E010",
+            )
+        ]
+    errors = []
+    for position, key in enumerate(keys):
+        try:
+            Fernet(key)
+        except (ValueError, TypeError):
+            errors.append(
+                checks.Error(
+                    f"OSCAR_PRIVACY_ENCRYPTION_KEYS[{position}] is not a Fernet key.",
+                    hint="A Fernet key is 32 bytes in URL-safe base64 (44 characters).",
+                    id="oscar_privacy.E010",
+                )
+            )
+    return errors
+
+
+@checks.register(checks.Tags.urls)
+def check_profile_deletion(app_configs=None, **kwargs):
+    """Oscar's profile deletion must not bypass the account closure."""
+    from django.urls import NoReverseMatch, resolve, reverse
+
+    try:
+        match = resolve(reverse("customer:profile-delete"))
+    except NoReverseMatch:
+        return []
+    view_class = getattr(match.func, "view_class", None)
+    oscar_view = _oscar_profile_delete_view()
+    if view_class is not None and oscar_view is not None and issubclass(view_class, oscar_view):
+        return [
+            checks.Warning(
+                "customer:profile-delete is Oscar's ProfileDeleteView, which deletes the "
+                "account and cascades to records the law requires the shop to keep.",
+                hint=(
+                    "Use oscar_privacy.customer.apps.CustomerConfig in INSTALLED_APPS, or set "
+                    "profile_delete_view = oscar_privacy.customer.views.ProfileDeleteRedirectView "
+                    "in your forked customer app config."
+                ),
+                id="oscar_privacy.W004",
+            )
+        ]
+    return []
+
+
+def _oscar_profile_delete_view():
+    try:
+        from oscar.apps.customer.views import ProfileDeleteView
+    except ImportError:
+        return None
+    return ProfileDeleteView

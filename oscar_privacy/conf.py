@@ -124,5 +124,37 @@ class PrivacySettings:
         """
         return self._get("REACCEPTANCE_EXEMPT_PATHS", [])
 
+    @property
+    def ENCRYPTION_KEYS(self):
+        """Keys that encrypt data at rest (export archives), newest first.
+
+        A list of Fernet keys (``cryptography.fernet.Fernet.generate_key()``,
+        as text). The first encrypts; every key decrypts, so a new key is
+        added at the front and an old one removed once nothing uses it.
+        Empty: a key derived from ``SECRET_KEY``, accepted only with
+        ``DEBUG`` (check ``oscar_privacy.E010``).
+        """
+        return self._get("ENCRYPTION_KEYS", [])
+
+    @property
+    def EXPORT_STORAGE(self):
+        """The ``STORAGES`` alias where encrypted export archives are kept.
+
+        It must be private: not served under ``MEDIA_URL`` or ``STATIC_URL``
+        (check ``oscar_privacy.E009``). Archives are only ever handed out by
+        the download view, to their owner.
+        """
+        return self._get("EXPORT_STORAGE", "oscar_privacy_exports")
+
+    @property
+    def EXPORT_EXPIRY_DAYS(self):
+        """Days an export archive can be downloaded; then it is deleted."""
+        return self._get("EXPORT_EXPIRY_DAYS", 7)
+
+    @property
+    def REAUTHENTICATION_SECONDS(self):
+        """How long a re-entered password unlocks sensitive pages (the data download)."""
+        return self._get("REAUTHENTICATION_SECONDS", 300)
+
 
 app_settings = PrivacySettings()

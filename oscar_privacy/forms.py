@@ -136,3 +136,34 @@ class PolicyUpdateForm(ConsentFieldsMixin, forms.Form):
     def __init__(self, *args, versions=(), **kwargs):
         self.consent_kinds = tuple(version.kind for version in versions)
         super().__init__(*args, **kwargs)
+
+
+class PasswordConfirmationForm(forms.Form):
+    """The logged-in person types their password again (see :mod:`oscar_privacy.reauth`)."""
+
+    password = forms.CharField(
+        label=_("Your password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}),
+    )
+
+    def __init__(self, *args, request, **kwargs):
+        self.request = request
+        super().__init__(*args, **kwargs)
+
+    def clean_password(self):
+        from . import reauth
+
+        password = self.cleaned_data["password"]
+        # May raise reauth.TooManyFailures: the view logs the session out.
+        if not reauth.confirm(self.request, password):
+            raise forms.ValidationError(_("This is not your password."), code="wrong_password")
+        return password
+
+
+class CloseAccountForm(PasswordConfirmationForm):
+    understood = forms.BooleanField(
+        label=_("I understand that closing my account cannot be undone."),
+        required=True,
+        error_messages={"required": _("Tick this box to confirm that you want to close it.")},
+    )

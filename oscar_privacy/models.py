@@ -1,5 +1,7 @@
 """Models of the core app. Each model here is described in the data map."""
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -206,3 +208,108 @@ class ConsentRecord(ImmutableModel):
     def __str__(self):
         purpose, action = self.get_purpose_display(), self.get_action_display()
         return f"{purpose} {action} ({self.created_at:%Y-%m-%d})"
+
+
+class DataExport(models.Model):
+    """A copy of a person's data prepared for them to download (GDPR Art. 15 and 20).
+
+    The archive is encrypted in private storage; the row records the request
+    after the archive has expired and been deleted.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Being prepared")
+        READY = "ready", _("Ready to download")
+        FAILED = "failed", _("Failed")
+        EXPIRED = "expired", _("Expired and deleted")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("customer"),
+        on_delete=models.CASCADE,
+        related_name="privacy_exports",
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
+    )
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    language = models.CharField(
+        _("language"),
+        max_length=16,
+        blank=True,
+        help_text=_("The language the copy is written in."),
+    )
+    ready_at = models.DateTimeField(_("ready at"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
+    file_name = models.CharField(_("file in private storage"), max_length=255, blank=True)
+    size = models.PositiveBigIntegerField(_("size in bytes"), null=True, blank=True)
+    downloads = models.PositiveIntegerField(_("downloads"), default=0)
+    last_downloaded_at = models.DateTimeField(_("last downloaded at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("data export")
+        verbose_name_plural = _("data exports")
+        ordering = ["-requested_at"]
+        indexes = [models.Index(fields=["status", "expires_at"])]
+
+    def __str__(self):
+        return _("Copy of the data of %(person)s, %(date)s") % {
+            "person": self.owner_id,
+            "date": f"{self.requested_at:%Y-%m-%d}",
+        }
+
+    @property
+    def is_expired(self):
+        return self.status == self.Status.EXPIRED or (
+            self.expires_at is not None and self.expires_at <= timezone.now()
+        )
+
+    def get_download_url(self):
+        from django.urls import reverse
+
+        return reverse("oscar_privacy:export-download", args=[self.pk])
+
+
+class AccountClosure(models.Model):
+    """An account closed by its owner or by staff, and what remains under legal hold."""
+
+    class Channel(models.TextChoices):
+        MY_ACCOUNT = "my_account", _("My account")
+        STAFF = "staff", pgettext_lazy("closure channel", "Staff")
+        REQUEST = "request", _("Privacy request")
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("account"),
+        on_delete=models.PROTECT,
+        related_name="privacy_closure",
+    )
+    closed_at = models.DateTimeField(_("closed at"), default=timezone.now)
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
+    reason = models.TextField(_("reason"), blank=True)
+    had_orders = models.BooleanField(_("had orders"), default=False)
+    last_order_at = models.DateTimeField(_("last order placed at"), null=True, blank=True)
+    hold_until = models.DateTimeField(
+        _("order data kept until"),
+        null=True,
+        blank=True,
+        help_text=_("End of the legal hold on the order data; then it is anonymised."),
+    )
+    erased_at = models.DateTimeField(
+        _("erased at"),
+        null=True,
+        blank=True,
+        help_text=_("When the last personal data of the account was erased or anonymised."),
+    )
+
+    class Meta:
+        verbose_name = _("account closure")
+        verbose_name_plural = _("account closures")
+        ordering = ["-closed_at"]
+
+    def __str__(self):
+        return _("Account #%(id)s closed on %(date)s") % {
+            "id": self.user_id,
+            "date": f"{self.closed_at:%Y-%m-%d}",
+        }

@@ -15,3 +15,14 @@ policy_version_published = Signal()
 # Arguments: sender (the ConsentRecord class), records (list of ConsentRecord),
 # request (the HttpRequest, or None outside a request).
 consent_recorded = Signal()
+
+# Sent after a person's data export is built and stored, ready to download.
+# Arguments: sender (the DataExport class), export (the DataExport).
+export_ready = Signal()
+
+# Sent after an account is closed (inside the closing transaction: use
+# transaction.on_commit for work outside the database).
+# Arguments: sender (the AccountClosure class), closure (the AccountClosure),
+# user (the closed account), email (its registered address before closure,
+# so a newsletter or an email provider's list can drop it).
+account_closed = Signal()

@@ -5,18 +5,31 @@ path("privacy/", include("oscar_privacy.urls")),
 
 from django.urls import path
 
-from . import views
+from . import account_views, views
 
 app_name = "oscar_privacy"
 
 urlpatterns = [
-    path("account/", views.MyDataView.as_view(), name="my-data"),
-    path("account/consents/", views.ConsentsView.as_view(), name="consents"),
+    path("account/", account_views.MyDataView.as_view(), name="my-data"),
+    path("account/consents/", account_views.ConsentsView.as_view(), name="consents"),
     path(
         "account/consents/withdraw/",
-        views.ConsentWithdrawView.as_view(),
+        account_views.ConsentWithdrawView.as_view(),
         name="consent-withdraw",
     ),
+    path("account/exports/", account_views.ExportListView.as_view(), name="exports"),
+    path(
+        "account/exports/<uuid:pk>/download/",
+        account_views.ExportDownloadView.as_view(),
+        name="export-download",
+    ),
+    path(
+        "account/confirm-password/",
+        account_views.ConfirmPasswordView.as_view(),
+        name="confirm-password",
+    ),
+    path("account/close/", account_views.CloseAccountView.as_view(), name="close-account"),
+    path("account/closed/", account_views.AccountClosedView.as_view(), name="account-closed"),
     path("accept/", views.AcceptPoliciesView.as_view(), name="accept-policies"),
     path("policies/<str:kind>/", views.PolicyVersionListView.as_view(), name="policy-versions"),
     path(

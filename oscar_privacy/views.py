@@ -1,5 +1,6 @@
-"""Public pages (the archive of legal texts, the acceptance of a new version) and the
-customer's privacy pages in "My account"."""
+"""Public pages: the archive of legal texts and the acceptance of a new version.
+
+The customer's pages in "My account" are in :mod:`oscar_privacy.account_views`."""
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -8,14 +9,10 @@ from django.shortcuts import get_object_or_404, redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views import generic
-from oscar.core.loading import get_class
 
-from .account import ConsentWithdrawalError, consent_overview, personal_data, withdraw_consent
 from .consent import record_consents, versions_to_accept
 from .forms import PolicyUpdateForm
-from .models import ConsentChannel, ConsentPurpose, PolicyKind, PolicyVersion
-
-PageTitleMixin = get_class("customer.mixins", "PageTitleMixin")
+from .models import ConsentChannel, PolicyKind, PolicyVersion
 
 
 class PolicyKindMixin:
@@ -97,46 +94,3 @@ class AcceptPoliciesView(LoginRequiredMixin, generic.FormView):
         ):
             return target
         return "/"
-
-
-class MyDataView(LoginRequiredMixin, PageTitleMixin, generic.TemplateView):
-    """Everything the shop holds about the logged-in person, by category."""
-
-    template_name = "oscar_privacy/account/my_data.html"
-    page_title = _("My data")
-    active_tab = "privacy"
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(sections=personal_data(self.request.user), **kwargs)
-
-
-class ConsentsView(LoginRequiredMixin, PageTitleMixin, generic.TemplateView):
-    """The person's consents now, their history, and the newsletter withdrawal."""
-
-    template_name = "oscar_privacy/account/consents.html"
-    page_title = _("My consents")
-    active_tab = "privacy"
-
-    def get_context_data(self, **kwargs):
-        states, history = consent_overview(self.request.user)
-        return super().get_context_data(states=states, history=history, **kwargs)
-
-
-class ConsentWithdrawView(ConsentsView):
-    """POST only: withdraw one consent at once, or show why it cannot be."""
-
-    http_method_names = ["post"]
-
-    def post(self, request, *args, **kwargs):
-        purpose = request.POST.get("purpose", "")
-        try:
-            record = withdraw_consent(request.user, purpose, request=request)
-        except ConsentWithdrawalError as exc:
-            context = self.get_context_data(withdraw_error=str(exc), **kwargs)
-            return self.render_to_response(context, status=400)
-        messages.success(
-            request,
-            _("Consent withdrawn: %(purpose)s. This takes effect at once.")
-            % {"purpose": ConsentPurpose(record.purpose).label},
-        )
-        return redirect("oscar_privacy:consents")

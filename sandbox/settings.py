@@ -180,6 +180,15 @@ STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "static"
 MEDIA_URL = "/media/"
 MEDIA_ROOT = BASE_DIR / "media"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    # Customers' data exports, encrypted: a private folder outside MEDIA_ROOT, never served.
+    "oscar_privacy_exports": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": env("OSCAR_PRIVACY_EXPORT_ROOT", str(BASE_DIR / "private"))},
+    },
+}
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "shop@example.com")
@@ -228,6 +237,11 @@ OSCAR_PRIVACY_CONTROLLER = {
     "registration": "RCS Paris 000 000 000",
     "dpo": {"name": "Data protection officer", "email": "dpo@example.com"},
 }
+# Comma-separated Fernet keys, newest first. Empty: a key derived from
+# SECRET_KEY, which the checks accept only with DEBUG.
+OSCAR_PRIVACY_ENCRYPTION_KEYS = [
+    key for key in env("OSCAR_PRIVACY_ENCRYPTION_KEYS", "").split(",") if key
+]
 
 LOGGING = {
     "version": 1,

@@ -6,6 +6,7 @@ import pytest
 from dateutil.relativedelta import relativedelta
 from django.urls import reverse
 from django.utils import translation
+from oscar.apps.basket.models import Basket
 from oscar.test.factories import (
     CountryFactory,
     ShippingAddressFactory,
@@ -418,3 +419,11 @@ def test_a_customer_is_not_told_about_purposes_that_concern_staff(customer):
     names = {purpose["name"] for section in personal_data(customer) for purpose in section.purposes}
     assert "Customer accounts" in names
     assert "Site administration" not in names
+
+
+def test_a_table_of_links_to_the_person_alone_is_left_out(shopper):
+    Basket.objects.create(owner=shopper)
+    sections = {section.category: section for section in personal_data(shopper)}
+    baskets = str(Basket._meta.verbose_name_plural).capitalize()
+    assert baskets not in [t.label for t in sections[Category.IDENTITY].tables]
+    assert baskets in [t.label for t in sections[Category.BEHAVIOUR].tables]

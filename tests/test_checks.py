@@ -1,6 +1,12 @@
 import pytest
+from cryptography.fernet import Fernet
 
-from oscar_privacy.checks import check_configuration, check_oscar_history_cookie
+from oscar_privacy.checks import (
+    check_configuration,
+    check_encryption_keys,
+    check_oscar_history_cookie,
+    check_private_storage,
+)
 from oscar_privacy.datamap import Category, Entry, Field
 
 
@@ -11,6 +17,8 @@ def ids(messages):
 def test_the_sandbox_configuration_is_clean():
     assert check_configuration() == []
     assert check_oscar_history_cookie() == []
+    assert check_private_storage() == []
+    assert check_encryption_keys() == []
 
 
 def test_an_adapter_that_cannot_be_imported(settings):
@@ -96,3 +104,40 @@ def test_checks_run_through_django(settings):
     settings.OSCAR_PRIVACY_ADAPTER = "shop.privacy.Missing"
     with pytest.raises(SystemCheckError, match="oscar_privacy.E001"):
         call_command("check")
+
+
+def test_the_export_storage_must_be_configured(settings):
+    settings.OSCAR_PRIVACY_EXPORT_STORAGE = "nowhere"
+    messages = check_private_storage()
+    assert ids(messages) == ["oscar_privacy.E009"]
+    assert "'nowhere'" in messages[0].msg
+
+
+@pytest.mark.parametrize("root", ["MEDIA_ROOT", "STATIC_ROOT"])
+def test_the_export_storage_must_not_be_served(settings, tmp_path, root):
+    setattr(settings, root, str(tmp_path))
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "oscar_privacy_exports": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "exports")},
+        },
+    }
+    messages = check_private_storage()
+    assert ids(messages) == ["oscar_privacy.E009"]
+    assert root in messages[0].msg
+
+
+def test_encryption_keys_are_required_outside_debug(settings):
+    settings.OSCAR_PRIVACY_ENCRYPTION_KEYS = []
+    settings.DEBUG = False
+    assert ids(check_encryption_keys()) == ["oscar_privacy.E010"]
+    settings.DEBUG = True
+    assert check_encryption_keys() == []
+
+
+def test_every_encryption_key_must_load(settings):
+    settings.OSCAR_PRIVACY_ENCRYPTION_KEYS = [Fernet.generate_key().decode(), "not-a-key"]
+    messages = check_encryption_keys()
+    assert ids(messages) == ["oscar_privacy.E010"]
+    assert "[1]" in messages[0].msg

@@ -309,6 +309,25 @@ def builtin_entries():
             erasure=E.ANONYMISE,
         ),
         Entry(
+            model="order.Line",
+            purposes=("orders", "accounting"),
+            subjects=BUYERS,
+            user_path="order__user",
+            email_path="order__guest_email",
+            fields=(
+                Field("order", C.ORDER, anonymiser=None),
+                Field("title", C.ORDER, anonymiser=None),
+                Field("quantity", C.ORDER, anonymiser=None),
+                Field("line_price_incl_tax", C.ORDER, anonymiser=None),
+                Field("status", C.ORDER, anonymiser=None),
+            ),
+            retention="accounting_records",
+            erasure=E.ANONYMISE,
+            description=_(
+                "What was bought in each order; nothing personal once the order is anonymised."
+            ),
+        ),
+        Entry(
             model="order.LineAttribute",
             purposes="orders",
             subjects=BUYERS,
@@ -447,6 +466,48 @@ def builtin_entries():
             retention="consent_proof",
             erasure=E.KEEP,
             description=_("Proof of consent: kept after the account ends, for its own period."),
+        ),
+        Entry(
+            model="oscar_privacy.DataExport",
+            purposes="privacy_compliance",
+            user_path="owner",
+            fields=(
+                Field("owner", C.IDENTITY, anonymiser=None),
+                Field("status", C.EVIDENCE, anonymiser=None),
+                Field("requested_at", C.EVIDENCE, anonymiser=None),
+                Field("ready_at", C.EVIDENCE, anonymiser=None),
+                Field("expires_at", C.EVIDENCE, anonymiser=None),
+                Field("downloads", C.EVIDENCE, anonymiser=None),
+                Field("last_downloaded_at", C.EVIDENCE, anonymiser=None),
+                Field("file_name", C.SECURITY, export=False),
+            ),
+            not_personal=("language", "size"),
+            retention=("data_exports", "consent_proof"),
+            erasure=E.DELETE,
+            description=_(
+                "Copies of their data asked for by the person: each archive is deleted when it "
+                "expires; the request is kept as proof that it was answered."
+            ),
+        ),
+        Entry(
+            model="oscar_privacy.AccountClosure",
+            purposes="privacy_compliance",
+            user_path="user",
+            fields=(
+                Field("user", C.IDENTITY, anonymiser=None),
+                Field("closed_at", C.EVIDENCE, anonymiser=None),
+                Field("channel", C.EVIDENCE, anonymiser=None),
+                Field("reason", C.EVIDENCE, anonymiser=None),
+                Field("had_orders", C.EVIDENCE, anonymiser=None),
+                Field("last_order_at", C.EVIDENCE, anonymiser=None),
+                Field("hold_until", C.EVIDENCE, anonymiser=None),
+                Field("erased_at", C.EVIDENCE, anonymiser=None),
+            ),
+            retention="consent_proof",
+            erasure=E.KEEP,
+            description=_(
+                "The closure of the account and the end of the legal hold on its order data."
+            ),
         ),
         Entry(
             model="oscar_privacy.AuditEvent",

@@ -101,7 +101,10 @@ class Entry:
 
     def anonymise(self, queryset):
         """Scrub the personal fields of every row in ``queryset`` in one UPDATE."""
-        return queryset.update(**self.anonymisation_values())
+        values = self.anonymisation_values()
+        if not values:
+            return 0  # nothing personal is left once the linked rows are anonymised
+        return queryset.update(**values)
 
     def export_fields(self):
         return [f.name for f in self.fields if f.export]

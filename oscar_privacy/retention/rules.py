@@ -235,6 +235,18 @@ DEFAULT_RULES = (
         _("French Civil Code, art. 2224 (5-year limitation period); GDPR art. 7(1)"),
     ),
     Rule(
+        "data_exports",
+        Category.EVIDENCE,
+        Start.EXPIRY,
+        "P0D",
+        Action.DELETE,
+        _(
+            "Copies of their data prepared for customers to download: each archive is deleted "
+            "when its download period ends."
+        ),
+        _("GDPR art. 5(1)(e): kept no longer than needed to hand the copy over"),
+    ),
+    Rule(
         "staff_records",
         Category.SECURITY,
         Start.RELATIONSHIP_END,

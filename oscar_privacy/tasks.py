@@ -1,0 +1,24 @@
+"""Background tasks (Django's tasks API). Each takes ids and calls a service.
+
+Run them with any django-tasks backend: the immediate one in development and
+tests, a real queue (``django-tasks-db``, ``django-tasks-rq``) in production.
+"""
+
+from django_tasks import task
+
+
+@task()
+def build_data_export(export_id, exports_url):
+    """Build, encrypt and store a person's data export, then email them."""
+    from .export import build_export
+
+    export = build_export(export_id, exports_url=exports_url)
+    return None if export is None else export.status
+
+
+@task()
+def end_sessions(user_id):
+    """Delete the stored sessions of a closed account."""
+    from .closure import delete_sessions
+
+    return delete_sessions(user_id)
