@@ -2,6 +2,7 @@
 #
 #   make sandbox   create .venv, install, migrate, load demo data, serve http://127.0.0.1:8000
 #   make test      the full test suite (DATABASE_URL from the environment, default SQLite)
+#   make bench     the performance budgets on PostgreSQL; results in .bench/results.json
 #
 # Run `make help` for the rest.
 
@@ -13,6 +14,8 @@ EXTRAS = sandbox,postgres,test,docs
 MANAGE = $(BIN)/python sandbox/manage.py
 # Extra arguments for pytest, e.g. `make test PYTEST_ARGS="-k consent -x"`.
 PYTEST_ARGS ?=
+# Where `make bench` runs when DATABASE_URL is not set (pytest-django uses test_oscar_privacy).
+BENCH_DATABASE_URL = postgres://postgres@127.0.0.1:5432/oscar_privacy
 
 # Which database `make test` runs on (never the password).
 define SHOW_TEST_DATABASE
@@ -32,12 +35,15 @@ endef
 export SHOW_TEST_DATABASE
 
 .DEFAULT_GOAL := help
-.PHONY: help install sandbox test lint docs migrations-check messages clean distclean
+.PHONY: help install sandbox test bench lint docs migrations-check messages clean distclean
 
 help:
 	@echo "make install           create $(VENV) and install oscar-privacy with the [$(EXTRAS)] extras"
 	@echo "make sandbox           install, migrate, load demo data and serve http://127.0.0.1:8000"
 	@echo "make test              run the full test suite (DATABASE_URL from the environment, default SQLite)"
+	@echo "make bench             run the budgets in tests/benchmarks on PostgreSQL (DATABASE_URL,"
+	@echo "                       default $(BENCH_DATABASE_URL)): prints a table,"
+	@echo "                       writes .bench/results.json, fails when a budget is exceeded"
 	@echo "make lint              ruff check and ruff format --check"
 	@echo "make docs              build the Sphinx docs into docs/_build/html (warnings are errors)"
 	@echo "make migrations-check  fail if a model change has no migration"
@@ -61,6 +67,13 @@ sandbox: $(STAMP)
 test: $(STAMP)
 	@DJANGO_SETTINGS_MODULE=tests.settings $(BIN)/python -c "$$SHOW_TEST_DATABASE"
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Benchmarks are the bench_*.py files of tests/benchmarks: `make test` does not collect them.
+bench: $(STAMP)
+	@DATABASE_URL="$${DATABASE_URL:-$(BENCH_DATABASE_URL)}" DJANGO_SETTINGS_MODULE=tests.settings \
+		$(BIN)/python -c "$$SHOW_TEST_DATABASE"
+	DATABASE_URL="$${DATABASE_URL:-$(BENCH_DATABASE_URL)}" \
+		$(BIN)/python -m pytest tests/benchmarks -o python_files="bench_*.py" -p no:cacheprovider $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

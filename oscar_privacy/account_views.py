@@ -6,6 +6,7 @@ Views are thin: form, service, redirect. The services are in
 """
 
 import datetime
+import logging
 
 from django.contrib import messages
 from django.contrib.auth import logout
@@ -17,6 +18,7 @@ from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django.views import generic
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
@@ -25,9 +27,12 @@ from oscar.core.loading import get_class
 from . import export, reauth
 from .account import ConsentWithdrawalError, consent_overview, personal_data, withdraw_consent
 from .closure import ClosureError, close_account, closure_refusal, plan_closure
+from .conf import app_settings
 from .crypto import DecryptionError
 from .forms import CloseAccountForm, PasswordConfirmationForm
 from .models import AccountClosure, ConsentPurpose, DataExport
+
+logger = logging.getLogger(__name__)
 
 PageTitleMixin = get_class("customer.mixins", "PageTitleMixin")
 
@@ -105,6 +110,19 @@ class ConfirmPasswordView(PrivacyPageMixin, generic.FormView):
         except reauth.TooManyFailures:
             return _too_many_failures(request)
 
+    def form_valid(self, form):
+        minutes = max(1, app_settings.REAUTHENTICATION_SECONDS // 60)
+        messages.success(
+            self.request,
+            ngettext(
+                "Password confirmed: you can download your copy for the next minute.",
+                "Password confirmed: you can download your copy for the next %(count)d minutes.",
+                minutes,
+            )
+            % {"count": minutes},
+        )
+        return super().form_valid(form)
+
     def get_context_data(self, **kwargs):
         return super().get_context_data(next=self.get_success_url(), **kwargs)
 
@@ -137,7 +155,18 @@ class ExportListView(PrivacyPageMixin, generic.TemplateView):
         except export.ExportLimitReached as exc:
             messages.error(request, str(exc))
             return redirect("oscar_privacy:exports")
-        if created:
+        item.refresh_from_db()
+        if item.status == DataExport.Status.READY:
+            # Built at once (a task backend that runs in the request).
+            messages.success(
+                request,
+                _(
+                    "Your copy is ready: download it below. It stays available for %(days)s "
+                    "days; we have also emailed %(email)s."
+                )
+                % {"email": request.user.email, "days": export.expiry_days()},
+            )
+        elif created:
             messages.success(
                 request,
                 _(
@@ -168,22 +197,36 @@ class ExportDownloadView(PrivacyPageMixin, generic.View):
             status = 409 if item.status == DataExport.Status.PENDING else 410
             return self.unavailable(item, status)
         if not reauth.is_recent(request):
-            query = urlencode({"next": request.get_full_path()})
+            # Back to the list afterwards: a download leaves the browser on the page it
+            # started from, which must say what happened.
+            query = urlencode({"next": reverse("oscar_privacy:exports")})
             return redirect(f"{reverse('oscar_privacy:confirm-password')}?{query}")
         try:
             chunks = export.open_archive(item)
-        except (OSError, DecryptionError):
+        except FileNotFoundError:
             export.mark_unreadable(item)
             item.refresh_from_db()
             return self.unavailable(item, 410)
+        except (OSError, DecryptionError):
+            # The storage failing or a key missing may be put right: keep the archive.
+            logger.exception("Export %s cannot be opened", item.pk)
+            return self.unavailable(item, 503, temporary=True)
         export.record_download(item, request)
         response = StreamingHttpResponse(chunks, content_type="application/zip")
         filename = f"my-data-{timezone.localdate(item.ready_at):%Y-%m-%d}.zip"
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response
 
-    def unavailable(self, item, status):
-        context = {"export": item, "page_title": _("Download my data"), "active_tab": "privacy"}
+    def unavailable(self, item, status, temporary=False):
+        context = {
+            "export": item,
+            "temporary": temporary,
+            "expired_on": item.expires_at
+            if item.expires_at and item.expires_at <= timezone.now()
+            else None,
+            "page_title": _("Download my data"),
+            "active_tab": "privacy",
+        }
         return render(self.request, self.unavailable_template, context, status=status)
 
 

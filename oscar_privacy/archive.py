@@ -9,7 +9,6 @@ The JSON format is described by ``oscar_privacy/schemas/export.schema.json``.
 import datetime
 import io
 import json
-import shutil
 import tempfile
 import zipfile
 
@@ -20,6 +19,7 @@ from django.utils.timezone import template_localtime
 
 from .account import period_wording
 from .adapter import get_adapter
+from .crypto import EncryptedWriter, decrypted_chunks
 from .datamap import datamap
 from .datamap.purposes import get_purposes
 from .datamap.reading import display_value, json_value, person_queryset
@@ -31,8 +31,6 @@ FORMAT_VERSION = 1
 CHUNK_SIZE = 2000
 # Where the tables go in the rendered index.html template.
 TABLES_MARKER = "<!-- oscar-privacy: tables -->"
-# index.html is built beside data.json; past this size it spills to a temporary file.
-HTML_IN_MEMORY = 1024 * 1024
 
 
 def exported_entries():
@@ -54,7 +52,8 @@ def describe(entry, fields, purposes, rules):
             {
                 "key": key,
                 "name": str(purposes[key].name),
-                "legal_basis": str(LegalBasis(purposes[key].legal_basis).label),
+                "legal_basis": purposes[key].legal_basis,
+                "legal_basis_label": str(LegalBasis(purposes[key].legal_basis).label),
             }
             for key in entry.purposes
             if key in purposes
@@ -96,10 +95,13 @@ def write_archive(user, target, *, now=None):
         "person": {"username": user.get_username(), "email": user.email},
     }
     rows_written = 0
+    # index.html is built beside data.json in a temporary file, encrypted like
+    # the archive: nothing readable reaches the disk.
     with (
         zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive,
-        tempfile.SpooledTemporaryFile(max_size=HTML_IN_MEMORY) as html,
+        tempfile.TemporaryFile() as html_file,
     ):
+        html = EncryptedWriter(html_file)
         with archive.open("data.json", "w", force_zip64=True) as raw:
             out = io.TextIOWrapper(raw, encoding="utf-8", newline="\n")
             out.write(json.dumps(header, ensure_ascii=False, indent=1)[:-2])
@@ -131,17 +133,19 @@ def write_archive(user, target, *, now=None):
         head, _, foot = render_to_string(
             "oscar_privacy/export/index.html", {**header, "generated_at": now}
         ).partition(TABLES_MARKER)
+        html.close()
+        html_file.seek(0)
         with archive.open("index.html", "w", force_zip64=True) as raw:
             raw.write(head.encode())
-            html.seek(0)
-            shutil.copyfileobj(html, raw)
+            for chunk in decrypted_chunks(html_file):
+                raw.write(chunk)
             raw.write(foot.encode())
     return rows_written
 
 
 def _html_table_head(table):
     purposes = format_html_join(
-        "", "<li>{} ({})</li>", ((p["name"], p["legal_basis"]) for p in table["purposes"])
+        "", "<li>{} ({})</li>", ((p["name"], p["legal_basis_label"]) for p in table["purposes"])
     )
     retention = format_html_join("", "<li>{}</li>", ((r["wording"],) for r in table["retention"]))
     columns = format_html_join(

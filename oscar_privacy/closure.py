@@ -57,7 +57,10 @@ class PlanItem:
 
     @property
     def label(self):
-        return str(self.entry.model_class._meta.verbose_name_plural).capitalize()
+        model = self.entry.model_class
+        if model is get_user_model():
+            return _("Your account: login identifier, name and email address")
+        return str(model._meta.verbose_name_plural).capitalize()
 
 
 @dataclass
@@ -121,6 +124,13 @@ def plan_closure(user, *, count=True):
         else:
             # Past its hold (or never under one): erased or anonymised now.
             plan.erase.append(item)
+    if count and plan.hold:
+        held_models = [item.entry.model_class for item in plan.hold]
+        for item in plan.erase:
+            if item.entry.erasure == Erasure.DELETE:
+                queryset = item.entry.queryset_for(user=user)
+                item.count = _not_linked_from(queryset, held_models).count()
+        plan.erase = [item for item in plan.erase if item.count]
     return plan
 
 
@@ -157,12 +167,17 @@ def close_account(user, *, channel, actor=None, reason="", request=None):
         _withdraw_newsletter(user, channel, request)
         alerts = _remove_anonymous_alerts(email)
         cancel_exports(user)
-        for item in plan.erase:
+        # Rows reached through another mapped row first (an order's addresses
+        # before the order): anonymising the order unlinks them from the account.
+        held_models = [item.entry.model_class for item in plan.hold]
+        for item in sorted(plan.erase, key=lambda item: -item.entry.user_path.count("__")):
             queryset = item.entry.queryset_for(user=user)
             if item.entry.erasure == Erasure.DELETE:
-                queryset.delete()
+                _not_linked_from(queryset, held_models).delete()
             else:
                 item.entry.anonymise(queryset)
+        # As it is now (emptied): the audit trail and receivers see no old login or email.
+        user.refresh_from_db()
         closure = AccountClosure.objects.create(
             user=user,
             closed_at=now,
@@ -175,7 +190,7 @@ def close_account(user, *, channel, actor=None, reason="", request=None):
         )
         audit.record(
             "account.closed",
-            actor=actor,
+            actor=actor if actor is not None else user,
             subject=user,
             target=closure,
             reason=reason,
@@ -186,6 +201,20 @@ def close_account(user, *, channel, actor=None, reason="", request=None):
         language = translation.get_language()
         transaction.on_commit(lambda: _after_closure(closure, email, language))
     return closure
+
+
+def _not_linked_from(queryset, held_models):
+    """``queryset`` without the rows a held row links to (an order's basket).
+
+    Deleting them would change the held rows through ``SET_NULL``: the order
+    data under legal hold is kept whole.
+    """
+    for model in held_models:
+        for model_field in model._meta.concrete_fields:
+            if model_field.is_relation and model_field.related_model is queryset.model:
+                linked = model._default_manager.filter(**{f"{model_field.name}__isnull": False})
+                queryset = queryset.exclude(pk__in=linked.values(model_field.attname))
+    return queryset
 
 
 def _withdraw_newsletter(user, channel, request):
@@ -278,6 +307,10 @@ def refuse_orders_of_closed_accounts(sender, instance, raw=False, **kwargs):
     """
     if raw or not instance._state.adding or instance.user_id is None:
         return
-    get_user_model()._default_manager.select_for_update().filter(pk=instance.user_id).first()
-    if AccountClosure.objects.filter(user_id=instance.user_id).exists():
+    # Inside the order's transaction the lock lasts until it commits; an order
+    # saved in autocommit mode gets its own short transaction (and no crash).
+    with transaction.atomic(savepoint=False):
+        get_user_model()._default_manager.select_for_update().filter(pk=instance.user_id).first()
+        closed = AccountClosure.objects.filter(user_id=instance.user_id).exists()
+    if closed:
         raise UnableToPlaceOrder(_("This account has been closed: the order was not placed."))

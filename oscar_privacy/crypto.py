@@ -8,12 +8,16 @@ written through :class:`EncryptedWriter` and read back with
 
 An encrypted file is a header followed by frames; each frame is a 4-byte
 big-endian length and a Fernet token whose plaintext starts with the frame's
-index (8 bytes) and a "last frame" flag (1 byte). Fernet authenticates each
-token; the index and the flag make reordered, dropped or truncated frames
-fail too.
+index (8 bytes), a "last frame" flag (1 byte), the file's random id (16
+bytes) and a digest of its context (16 bytes: what the file is for, such as
+an export's id). Fernet authenticates each token; the index and the flag
+make reordered, dropped or truncated frames fail, the file id frames spliced
+in from another file, and the context a whole file copied over another's.
 """
 
 import base64
+import hashlib
+import os
 import struct
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -27,7 +31,7 @@ from .exceptions import PrivacyError
 MAGIC = b"OSCAR-PRIVACY-ENC1\n"
 CHUNK_SIZE = 256 * 1024
 _LENGTH = struct.Struct(">I")
-_FRAME_HEADER = struct.Struct(">QB")
+_FRAME_HEADER = struct.Struct(">QB16s16s")
 
 
 class DecryptionError(PrivacyError):
@@ -66,11 +70,13 @@ class EncryptedWriter:
 
     Memory holds at most one chunk. :meth:`close` writes the last frame and
     must be called (or use the writer as a context manager); ``target`` is
-    left open.
+    left open. ``context`` (bytes) must be given again to read the file.
     """
 
-    def __init__(self, target, chunk_size=CHUNK_SIZE):
+    def __init__(self, target, chunk_size=CHUNK_SIZE, context=b""):
         self.target = target
+        self.file_id = os.urandom(16)
+        self.context_tag = _context_tag(context)
         self.chunk_size = chunk_size
         self.fernet = get_fernet()
         self.buffer = bytearray()
@@ -108,7 +114,8 @@ class EncryptedWriter:
             self.closed = True
 
     def _frame(self, data, last):
-        token = self.fernet.encrypt(_FRAME_HEADER.pack(self.index, last) + data)
+        header = _FRAME_HEADER.pack(self.index, last, self.file_id, self.context_tag)
+        token = self.fernet.encrypt(header + data)
         self.target.write(_LENGTH.pack(len(token)))
         self.target.write(token)
         self.index += 1
@@ -120,16 +127,23 @@ class EncryptedWriter:
         self.close()
 
 
-def decrypted_chunks(source):
+def _context_tag(context):
+    return hashlib.sha256(b"oscar_privacy.crypto.context:" + context).digest()[:16]
+
+
+def decrypted_chunks(source, context=b""):
     """Yield the plaintext of a file written by :class:`EncryptedWriter`.
 
-    Raises :class:`DecryptionError` if the file is not one, was tampered with
-    or truncated, or no configured key opens it.
+    Raises :class:`DecryptionError` if the file is not one, was written for
+    another ``context``, was tampered with or truncated, or no configured key
+    opens it.
     """
     if source.read(len(MAGIC)) != MAGIC:
         raise DecryptionError("Not an oscar-privacy encrypted file.")
     fernet = get_fernet()
     expected = 0
+    file_id = None
+    context_tag = _context_tag(context)
     while True:
         length = source.read(_LENGTH.size)
         if len(length) != _LENGTH.size:
@@ -139,9 +153,17 @@ def decrypted_chunks(source):
             plain = fernet.decrypt(token)
         except InvalidToken as exc:
             raise DecryptionError("A part of the encrypted file cannot be decrypted.") from exc
-        index, last = _FRAME_HEADER.unpack_from(plain)
+        if len(plain) < _FRAME_HEADER.size:
+            raise DecryptionError("A part of the encrypted file is malformed.")
+        index, last, frame_file_id, frame_context = _FRAME_HEADER.unpack_from(plain)
         if index != expected:
             raise DecryptionError("The parts of the encrypted file are out of order.")
+        if frame_context != context_tag:
+            raise DecryptionError("The encrypted file belongs to something else.")
+        if file_id is None:
+            file_id = frame_file_id
+        elif frame_file_id != file_id:
+            raise DecryptionError("The encrypted file mixes parts of several files.")
         expected += 1
         yield plain[_FRAME_HEADER.size :]
         if last:

@@ -117,7 +117,7 @@ def build_export(export_id, *, exports_url):
     storage = get_storage()
     try:
         with translation.override(export.language or None), tempfile.TemporaryFile() as encrypted:
-            with EncryptedWriter(encrypted) as writer:
+            with EncryptedWriter(encrypted, context=_context(export)) as writer:
                 rows = write_archive(owner, writer)
             size = encrypted.tell()
             encrypted.seek(0)
@@ -130,8 +130,6 @@ def build_export(export_id, *, exports_url):
 
     now = timezone.now()
     with transaction.atomic():
-        # A new copy replaces the previous ones: fewer copies of the data lying around.
-        _expire(DataExport.objects.filter(owner=owner, status=DataExport.Status.READY))
         built = DataExport.objects.filter(pk=export.pk, status=DataExport.Status.PENDING).update(
             status=DataExport.Status.READY,
             ready_at=now,
@@ -143,6 +141,14 @@ def build_export(export_id, *, exports_url):
             # Cancelled meanwhile (the account was closed): nothing may remain.
             transaction.on_commit(lambda: _delete_files([name]))
             return None
+        # A new copy replaces the previous ones: fewer copies of the data lying around.
+        # Only once this one is built: a build that was replaced or cancelled meanwhile
+        # must not take the newer copy with it.
+        _expire(
+            DataExport.objects.filter(owner=owner, status=DataExport.Status.READY).exclude(
+                pk=export.pk
+            )
+        )
         export.refresh_from_db()
         audit.record("export.ready", subject=owner, target=export, data={"rows": rows})
         transaction.on_commit(lambda: _send_ready_email(export, exports_url))
@@ -182,7 +188,7 @@ def open_archive(export):
     middle of a download.
     """
     source = get_storage().open(export.file_name, "rb")
-    chunks = decrypted_chunks(source)
+    chunks = decrypted_chunks(source, _context(export))
     try:
         first = next(chunks)
     except BaseException:
@@ -197,6 +203,11 @@ def open_archive(export):
             source.close()
 
     return stream()
+
+
+def _context(export):
+    """What an archive is bound to: one export, so a file copied over another's is refused."""
+    return f"oscar_privacy.DataExport:{export.pk}".encode()
 
 
 def record_download(export, request):

@@ -313,3 +313,35 @@ class AccountClosure(models.Model):
             "id": self.user_id,
             "date": f"{self.closed_at:%Y-%m-%d}",
         }
+
+
+class RetentionRun(models.Model):
+    """One retention rule applied (or counted, in a dry run) by ``privacy_retention``.
+
+    Written when the rule starts and completed when it ends: a row without
+    ``finished_at`` is a run that was killed. ``counts`` is ``{model label:
+    rows}`` deleted, anonymised or, in a dry run, found. No personal data.
+    """
+
+    rule = models.CharField(_("rule"), max_length=64, db_index=True)
+    started_at = models.DateTimeField(_("started at"), default=timezone.now, db_index=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    dry_run = models.BooleanField(_("dry run"), default=False)
+    counts = models.JSONField(_("rows per model"), default=dict, blank=True)
+    stopped_early = models.BooleanField(
+        _("stopped early"),
+        default=False,
+        help_text=_("Time ran out with rows left; the next run goes on."),
+    )
+
+    class Meta:
+        verbose_name = _("retention run")
+        verbose_name_plural = _("retention runs")
+        ordering = ["-started_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.rule} {self.started_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def total(self):
+        return sum(self.counts.values())

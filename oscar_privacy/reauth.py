@@ -47,8 +47,3 @@ def confirm(request, password):
         raise TooManyFailures
     request.session[FAILURES] = failures
     return False
-
-
-def forget(request):
-    """End the confirmation (after the sensitive step is done)."""
-    request.session.pop(CONFIRMED_AT, None)

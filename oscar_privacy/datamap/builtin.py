@@ -483,7 +483,7 @@ def builtin_entries():
             ),
             not_personal=("language", "size"),
             retention=("data_exports", "consent_proof"),
-            erasure=E.DELETE,
+            erasure=E.KEEP,
             description=_(
                 "Copies of their data asked for by the person: each archive is deleted when it "
                 "expires; the request is kept as proof that it was answered."

@@ -1,0 +1,1 @@
+"""Benchmarks of oscar-privacy's budgets, run by ``make bench`` (see conftest.py)."""
