@@ -52,6 +52,8 @@ setup(
             "sphinx>=8",
             # A real worker process (db_worker) runs a task in one test.
             "django-tasks-db>=0.12",
+            # Property-based tests of the retention holds.
+            "hypothesis>=6.100",
         ],
         # The docs start Django with the sandbox's settings to document the code.
         "docs": [

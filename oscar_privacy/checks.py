@@ -240,6 +240,45 @@ def check_profile_deletion(app_configs=None, **kwargs):
     return []
 
 
+@checks.register(checks.Tags.database)
+def check_no_bank_cards(app_configs=None, databases=None, **kwargs):
+    """The shop keeps no card data: any ``payment.Bankcard`` row contradicts its policy.
+
+    Django passes ``databases`` (the aliases to check) to checks tagged
+    ``database``; without them (a plain ``manage.py check``) nothing is read.
+    """
+    from django.apps import apps
+    from django.db import DatabaseError, router
+
+    if not databases:
+        return []
+    try:
+        bankcard_model = apps.get_model("payment", "Bankcard")
+    except LookupError:
+        return []
+    found = False
+    for alias in databases:
+        if not router.allow_migrate_model(alias, bankcard_model):
+            continue
+        try:
+            found = found or bankcard_model._default_manager.using(alias).exists()
+        except DatabaseError:
+            pass  # no table yet (before migrate) or no database: nothing to say
+    if found:
+        return [
+            checks.Warning(
+                "The database holds bank card details (payment.Bankcard rows), but the shop's "
+                "privacy policy says it has no knowledge of card numbers.",
+                hint=(
+                    "Delete them with `manage.py privacy_retention --rule bank_cards`, and find "
+                    "what stores them (card data belongs with the payment provider)."
+                ),
+                id="oscar_privacy.W005",
+            )
+        ]
+    return []
+
+
 def _oscar_profile_delete_view():
     try:
         from oscar.apps.customer.views import ProfileDeleteView

@@ -152,6 +152,11 @@ class PrivacySettings:
         return self._get("EXPORT_EXPIRY_DAYS", 7)
 
     @property
+    def INACTIVITY_GRACE_DAYS(self):
+        """Days between the warning to an inactive customer and the closure of the account."""
+        return self._get("INACTIVITY_GRACE_DAYS", 30)
+
+    @property
     def REAUTHENTICATION_SECONDS(self):
         """How long a re-entered password unlocks sensitive pages (the data download)."""
         return self._get("REAUTHENTICATION_SECONDS", 300)

@@ -278,6 +278,7 @@ class AccountClosure(models.Model):
         MY_ACCOUNT = "my_account", _("My account")
         STAFF = "staff", pgettext_lazy("closure channel", "Staff")
         REQUEST = "request", _("Privacy request")
+        RETENTION = "retention", _("Inactive account (retention rule)")
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
@@ -345,3 +346,26 @@ class RetentionRun(models.Model):
     @property
     def total(self):
         return sum(self.counts.values())
+
+
+class InactivityNotice(models.Model):
+    """The warning sent to an inactive customer before their account is closed."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("account"),
+        on_delete=models.CASCADE,
+        related_name="privacy_inactivity_notice",
+    )
+    warned_at = models.DateTimeField(_("warned at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("inactivity notice")
+        verbose_name_plural = _("inactivity notices")
+        ordering = ["warned_at"]
+
+    def __str__(self):
+        return _("Account #%(id)s warned on %(date)s") % {
+            "id": self.user_id,
+            "date": f"{self.warned_at:%Y-%m-%d}",
+        }

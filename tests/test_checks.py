@@ -1,5 +1,6 @@
 import pytest
 from cryptography.fernet import Fernet
+from django.core.checks import run_checks
 
 from oscar_privacy.checks import (
     check_configuration,
@@ -141,3 +142,42 @@ def test_every_encryption_key_must_load(settings):
     messages = check_encryption_keys()
     assert ids(messages) == ["oscar_privacy.E010"]
     assert "[1]" in messages[0].msg
+
+
+@pytest.mark.django_db
+def test_bank_cards_in_the_database():
+    import datetime
+
+    from django.apps import apps
+    from oscar.test.factories import UserFactory
+
+    from oscar_privacy.checks import check_no_bank_cards
+
+    assert check_no_bank_cards(databases=["default"]) == []
+    apps.get_model("payment", "Bankcard").objects.create(
+        user=UserFactory(),
+        card_type="Visa",
+        number="4111111111111111",
+        expiry_date=datetime.date(2030, 1, 31),
+    )
+    messages = check_no_bank_cards(databases=["default"])
+    assert ids(messages) == ["oscar_privacy.W005"]
+    assert "--rule bank_cards" in messages[0].hint
+    # Only checks tagged "database" read it: a plain `manage.py check` does not.
+    assert check_no_bank_cards() == []
+    assert "oscar_privacy.W005" in ids(run_checks(databases=["default"]))
+    assert "oscar_privacy.W005" not in ids(run_checks())
+
+
+def test_the_bank_card_check_says_nothing_without_its_table():
+    from unittest import mock
+
+    from django.db import OperationalError
+
+    from oscar_privacy.checks import check_no_bank_cards
+
+    with mock.patch("django.db.models.query.QuerySet.exists", side_effect=OperationalError):
+        assert check_no_bank_cards(databases=["default"]) == []
+    # A shop without Oscar's payment app.
+    with mock.patch("django.apps.apps.get_model", side_effect=LookupError):
+        assert check_no_bank_cards(databases=["default"]) == []

@@ -23,7 +23,13 @@ from oscar.test.factories import (
 )
 
 from oscar_privacy.closure import close_account
-from oscar_privacy.models import AccountClosure, AuditEvent, DataExport, RetentionRun
+from oscar_privacy.models import (
+    AccountClosure,
+    AuditEvent,
+    DataExport,
+    InactivityNotice,
+    RetentionRun,
+)
 from oscar_privacy.retention.apply import apply_rules
 from oscar_privacy.retention.handlers import HANDLERS
 
@@ -465,7 +471,7 @@ def test_command_runs_every_rule_and_logs_each(customer):
     output = call()
     assert "email_history [communication.Email] batch 1: communication.Email: 1" in output
     assert "email_history: changed 1 row(s) (communication.Email: 1)" in output
-    for rule in ("customer_account", "consent_proof", "staff_records"):
+    for rule in ("consent_proof", "staff_records"):
         assert f"{rule}: not automated yet" in output
     assert set(RetentionRun.objects.values_list("rule", flat=True)) == set(HANDLERS)
     email_run = RetentionRun.objects.get(rule="email_history")
@@ -479,7 +485,7 @@ def test_command_json_report(customer):
     Email.objects.update(date_sent=years_ago(2))
     document = json.loads(call("--report", "json", "--dry-run"))
     assert document["dry_run"] is True
-    assert document["not_automated"] == ["customer_account", "consent_proof", "staff_records"]
+    assert document["not_automated"] == ["consent_proof", "staff_records"]
     rules = {rule["rule"]: rule for rule in document["rules"]}
     assert rules["email_history"]["counts"] == {"communication.Email": 1}
     assert Email.objects.count() == 1
@@ -576,3 +582,70 @@ def test_two_runs_at_once_share_the_work_without_doing_it_twice():
     for order in orders:
         assert_order_anonymised(order)
     assert run("accounting_records").counts == {}
+
+
+# customer_account: inactive accounts are warned, then closed ------------------------
+
+
+def inactive(user, years=4):
+    type(user).objects.filter(pk=user.pk).update(
+        last_login=years_ago(years), date_joined=years_ago(years + 1)
+    )
+
+
+def test_inactive_customers_are_warned_once(
+    customer, staff, mailoutbox, django_capture_on_commit_callbacks
+):
+    inactive(customer)
+    inactive(staff)
+    active = UserFactory(email="active@example.com")
+    with django_capture_on_commit_callbacks(execute=True):
+        output = call("--rule", "customer_account")
+    assert "oscar_privacy.InactivityNotice: 1" in output
+    assert list(InactivityNotice.objects.values_list("user", flat=True)) == [customer.pk]
+    assert [message.to for message in mailoutbox] == [[customer.email]]
+    assert "will be closed" in mailoutbox[0].subject
+    assert "Unless you log in before" in mailoutbox[0].body
+    with django_capture_on_commit_callbacks(execute=True):
+        call("--rule", "customer_account")
+    assert InactivityNotice.objects.count() == 1
+    assert len(mailoutbox) == 1
+    active.refresh_from_db()
+    assert active.is_active
+
+
+def test_a_recent_order_counts_as_activity(customer):
+    inactive(customer)
+    create_order(user=customer)
+    call("--rule", "customer_account")
+    assert not InactivityNotice.objects.exists()
+
+
+def test_coming_back_withdraws_the_warning_and_keeps_the_account(customer):
+    inactive(customer)
+    call("--rule", "customer_account")
+    InactivityNotice.objects.update(warned_at=years_ago(1))
+    type(customer).objects.filter(pk=customer.pk).update(last_login=timezone.now())
+    call("--rule", "customer_account")
+    assert not InactivityNotice.objects.exists()
+    assert not AccountClosure.objects.exists()
+
+
+def test_still_inactive_after_the_grace_period_the_account_is_closed(
+    customer, mailoutbox, django_capture_on_commit_callbacks
+):
+    inactive(customer)
+    call("--rule", "customer_account")
+    assert not AccountClosure.objects.exists()  # warned, not closed yet
+    InactivityNotice.objects.update(warned_at=timezone.now() - datetime.timedelta(days=31))
+    output = call("--rule", "customer_account", "--dry-run")
+    assert "oscar_privacy.AccountClosure: 1" in output
+    assert not AccountClosure.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        call("--rule", "customer_account")
+    closure = AccountClosure.objects.get()
+    assert (closure.user_id, closure.channel) == (customer.pk, AccountClosure.Channel.RETENTION)
+    customer.refresh_from_db()
+    assert not customer.is_active and customer.email == ""
+    assert not InactivityNotice.objects.exists()  # erased with the account
+    assert "is closed" in mailoutbox[-1].subject

@@ -28,6 +28,7 @@ class PrivacyDashboardConfig(OscarDashboardConfig):
         "privacy-consent-list": (["is_staff", "oscar_privacy.view_consentrecord"],),
         "privacy-consent-export": (["is_staff", "oscar_privacy.view_consentrecord"],),
         "privacy-version-list": (["is_staff", "oscar_privacy.view_policyversion"],),
+        "privacy-retention": (["is_staff", "oscar_privacy.view_retentionrun"],),
     }
 
     def ready(self):
@@ -36,6 +37,7 @@ class PrivacyDashboardConfig(OscarDashboardConfig):
         self.consent_list_view = views.ConsentListView
         self.consent_export_view = views.ConsentExportView
         self.version_list_view = views.PolicyVersionListView
+        self.retention_view = views.RetentionView
 
     def get_urls(self):
         urls = [
@@ -46,5 +48,6 @@ class PrivacyDashboardConfig(OscarDashboardConfig):
                 name="privacy-consent-export",
             ),
             path("versions/", self.version_list_view.as_view(), name="privacy-version-list"),
+            path("retention/", self.retention_view.as_view(), name="privacy-retention"),
         ]
         return self.post_process_urls(urls)

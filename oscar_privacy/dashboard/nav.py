@@ -11,5 +11,6 @@ PRIVACY_NAVIGATION = {
             "label": _("Policy versions"),
             "url_name": "oscar_privacy_dashboard:privacy-version-list",
         },
+        {"label": _("Retention"), "url_name": "oscar_privacy_dashboard:privacy-retention"},
     ],
 }

@@ -1,4 +1,5 @@
-"""Staff pages: consent records (per customer, per version) and their CSV export.
+"""Staff pages: consent records (per customer, per version) and their CSV export;
+the retention rules' next run and their history.
 
 Looking at a person's consents, and exporting any, is recorded in the
 audit trail.
@@ -6,13 +7,17 @@ audit trail.
 
 import csv
 
+from django.apps import apps
 from django.db.models import Count, Q
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 from django.views import generic
 
 from oscar_privacy import audit
-from oscar_privacy.models import ConsentAction, ConsentRecord, PolicyVersion
+from oscar_privacy.exceptions import RetentionRuleError
+from oscar_privacy.models import ConsentAction, ConsentRecord, PolicyVersion, RetentionRun
+from oscar_privacy.retention.apply import apply_rules
+from oscar_privacy.retention.rules import get_rules
 
 from .forms import ConsentFilterForm
 
@@ -134,3 +139,63 @@ class PolicyVersionListView(generic.ListView):
         return PolicyVersion.objects.annotate(
             acceptances=Count("consents", filter=Q(consents__action=ConsentAction.GIVEN))
         ).order_by("kind", "-number")
+
+
+class RetentionView(generic.ListView):
+    """The retention rules: what a run would change now, and the log of past runs.
+
+    Not audited: the page shows rule names and numbers of rows, no personal
+    data. The preview is a dry run that writes no :class:`RetentionRun` row;
+    it counts in batches for at most ``preview_max_seconds``, on the first
+    page of the history only. The page changes nothing: the command, run by
+    cron, applies the rules.
+    """
+
+    template_name = "oscar_privacy/dashboard/retention.html"
+    context_object_name = "runs"
+    paginate_by = 50
+    preview_max_seconds = 5
+
+    def get_queryset(self):
+        return RetentionRun.objects.order_by("-started_at", "-pk")
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["preview_max_seconds"] = self.preview_max_seconds
+        try:
+            rules = get_rules()
+        except RetentionRuleError as exc:
+            ctx["rules_error"] = str(exc)
+            return ctx
+        page = ctx.get("page_obj")
+        if page is None or page.number == 1:
+            ctx["preview_at"] = timezone.now()
+            ctx["preview"] = self.get_preview(rules, ctx["preview_at"])
+        return ctx
+
+    def get_preview(self, rules, now):
+        """``[{rule, automated, counts: [(label, name, rows)], total, stopped_early}]``."""
+        results = apply_rules(
+            dry_run=True, log=False, max_seconds=self.preview_max_seconds, now=now
+        )
+        return [
+            {
+                "rule": rules[result.rule],
+                "automated": result.automated,
+                "counts": [
+                    (label, _model_name(label), rows)
+                    for label, rows in sorted(result.counts.items())
+                ],
+                "total": result.total,
+                "stopped_early": result.stopped_early,
+            }
+            for result in results
+        ]
+
+
+def _model_name(label):
+    """``"order.Order"`` gives the model's verbose plural name (active language)."""
+    try:
+        return apps.get_model(label)._meta.verbose_name_plural
+    except (LookupError, ValueError):
+        return label

@@ -510,6 +510,18 @@ def builtin_entries():
             ),
         ),
         Entry(
+            model="oscar_privacy.InactivityNotice",
+            purposes="customer_accounts",
+            user_path="user",
+            fields=(
+                Field("user", C.IDENTITY, anonymiser=None),
+                Field("warned_at", C.COMMUNICATION, anonymiser=None),
+            ),
+            retention="customer_account",
+            erasure=E.DELETE,
+            description=_("The warning sent before an inactive account is closed."),
+        ),
+        Entry(
             model="oscar_privacy.AuditEvent",
             purposes=("privacy_compliance", "security"),
             subjects=(S.CUSTOMERS, S.STAFF),

@@ -8,7 +8,8 @@ statements. So two runs at once share the work without doing it twice, a
 run killed at any moment is finished by the next one, and a row that stopped
 being eligible meanwhile (an order placed, a basket touched) is left alone.
 
-Each rule writes one :class:`~oscar_privacy.models.RetentionRun` row.
+Each rule writes one :class:`~oscar_privacy.models.RetentionRun` row, unless
+the caller asks for none (the dashboard's preview: a dry run that is not a run).
 """
 
 import time
@@ -82,17 +83,22 @@ def apply_rules(
     max_seconds=None,
     now=None,
     progress=None,
+    log=True,
 ):
     """Apply the retention rules (all, or those ``names``); ``[RuleResult]``.
 
     ``max_seconds`` stops the run between batches once that much time has
     passed, leaving the rest to the next run. ``progress(result, step,
-    counts)`` is called after each batch.
+    counts)`` is called after each batch. ``log=False`` writes no
+    :class:`~oscar_privacy.models.RetentionRun` row; only a dry run may skip
+    the log, so a change is always on record.
     """
     from ..models import RetentionRun
 
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1.")
+    if not log and not dry_run:
+        raise ValueError("Only a dry run may skip the log.")
     rules = select_rules(names)
     ctx = Context(now or timezone.now(), {rule.name: rule for rule in rules}, dry_run)
     deadline = None if max_seconds is None else time.monotonic() + max_seconds
@@ -103,17 +109,18 @@ def apply_rules(
         results.append(result)
         if steps is None:
             continue
-        run = RetentionRun.objects.create(rule=rule.name, dry_run=dry_run)
-        result.run_id = run.pk
+        run = RetentionRun.objects.create(rule=rule.name, dry_run=dry_run) if log else None
+        result.run_id = run.pk if run else None
         for step in steps:
             if not _run_step(step, ctx, result, batch_size, deadline, progress):
                 result.stopped_early = True
                 break
-        RetentionRun.objects.filter(pk=run.pk).update(
-            finished_at=timezone.now(),
-            counts=dict(sorted(result.counts.items())),
-            stopped_early=result.stopped_early,
-        )
+        if run is not None:
+            RetentionRun.objects.filter(pk=run.pk).update(
+                finished_at=timezone.now(),
+                counts=dict(sorted(result.counts.items())),
+                stopped_early=result.stopped_early,
+            )
     return results
 
 

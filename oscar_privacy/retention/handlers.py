@@ -390,8 +390,15 @@ HANDLERS = {
         lambda rule: [_delete(rule, "payment.Bankcard", _customers_only("user"))],
     ),
     "audit_trail": (Action.DELETE, lambda rule: [_purge_audit(rule)]),
+    "customer_account": (Action.CLOSE_ACCOUNT, lambda rule: _inactivity_steps(rule)),
 }
 """``{rule name: (the action it implements, steps(rule))}``; rules not here are not automated."""
+
+
+def _inactivity_steps(rule):
+    from .inactivity import steps
+
+    return steps(rule)
 
 
 def steps_for(rule):
