@@ -169,9 +169,9 @@ def test_the_page_costs_a_bounded_number_of_queries(
 ):
     RetentionRun.objects.create(rule="sessions", counts={"sessions.Session": 3})
     client.force_login(officer)
-    # About 33: session, user and permissions, the history page, and per step of every
+    # About 41: session, user and permissions, the history page, and per step of every
     # automated rule one query per batch plus its counts; it does not grow with the rows.
-    with django_assert_max_num_queries(40):
+    with django_assert_max_num_queries(45):
         assert client.get(URL).status_code == 200
 
 
@@ -180,3 +180,26 @@ def test_only_a_dry_run_may_skip_the_log():
         apply_rules(["sessions"], log=False)
     assert apply_rules(["sessions"], dry_run=True, log=False)[0].run_id is None
     assert not RetentionRun.objects.exists()
+
+
+def test_a_run_killed_long_ago_is_shown_interrupted(client, officer):
+    now = timezone.now()
+    killed = RetentionRun.objects.create(
+        rule="email_history",
+        started_at=now - RetentionRun.INTERRUPTED_AFTER - DAY,
+        counts={"communication.Email": 40},  # what its committed batches did
+    )
+    going = RetentionRun.objects.create(rule="sessions")
+    stopped = RetentionRun.objects.create(rule="sessions", finished_at=now, stopped_early=True)
+    done = RetentionRun.objects.create(rule="sessions", finished_at=now)
+    assert [run.status for run in (killed, going, stopped, done)] == [
+        RetentionRun.Status.INTERRUPTED,
+        RetentionRun.Status.RUNNING,
+        RetentionRun.Status.STOPPED_EARLY,
+        RetentionRun.Status.FINISHED,
+    ]
+    client.force_login(officer)
+    html = client.get(URL).content.decode()
+    assert "interrupted: killed before its end; the next run goes on" in html
+    assert "not finished: still running, or killed" in html
+    assert "<code>communication.Email</code>: 40<" in html

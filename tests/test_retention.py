@@ -2,9 +2,13 @@
 
 import datetime
 import json
+import os
+import subprocess
+import sys
 import threading
 from decimal import Decimal as D
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from dateutil.relativedelta import relativedelta
@@ -241,7 +245,7 @@ def test_small_batches_give_the_same_result_as_one():
         assert_order_anonymised(order)
 
 
-def _queries_per_batch(rule, batch_size):
+def _queries_per_batch(rule, batch_size, **kwargs):
     """Queries of each batch of a run, the run rolled back so that it can be repeated."""
     costs = []
     with transaction.atomic(), CaptureQueriesContext(connection) as captured:
@@ -251,7 +255,7 @@ def _queries_per_batch(rule, batch_size):
             costs.append(len(captured.captured_queries) - seen[0])
             seen[0] = len(captured.captured_queries)
 
-        run(rule, batch_size=batch_size, progress=progress)
+        run(rule, batch_size=batch_size, progress=progress, **kwargs)
         transaction.set_rollback(True)
     return costs
 
@@ -271,6 +275,33 @@ def test_queries_per_batch_are_constant(rule, customer):
     # whatever the batch size.
     assert len(set(four[1:] + two[1:])) == 1
     assert four[0] == two[0]
+
+
+def test_closed_accounts_cost_the_same_queries_per_batch():
+    closures, orders = [], []
+    for extra in range(4):
+        user, order, closure = closed_customer(last_order_years_ago=2)
+        orders.append(order)
+        # Accounts with more orders: a batch costs the same whatever they hold.
+        for _ in range(extra):
+            older = make_order(user=None, placed=order.date_placed - YEAR)
+            Order.objects.filter(pk=older.pk).update(user=user)
+            older.user_id = user.pk
+            orders.append(older)
+        closures.append(closure)
+    later = max(closure.hold_until for closure in closures) + DAY
+    ones = _queries_per_batch("accounting_records", 1, now=later)
+    twos = _queries_per_batch("accounting_records", 2, now=later)
+    assert (len(ones), len(twos)) == (4, 2)
+    assert len(set(ones[1:] + twos[1:])) == 1
+    assert ones[0] == twos[0]
+    result = run("accounting_records", now=later, batch_size=3)
+    assert result.counts["order.Order"] == len(orders) == 10
+    assert result.counts["order.ShippingAddress"] == 10
+    assert result.counts["order.LineAttribute"] == 10
+    assert result.counts["oscar_privacy.AccountClosure"] == 4
+    for order in orders:
+        assert_order_anonymised(order)
 
 
 def test_query_count_is_linear_in_batches(customer):
@@ -471,8 +502,8 @@ def test_command_runs_every_rule_and_logs_each(customer):
     output = call()
     assert "email_history [communication.Email] batch 1: communication.Email: 1" in output
     assert "email_history: changed 1 row(s) (communication.Email: 1)" in output
-    for rule in ("consent_proof", "staff_records"):
-        assert f"{rule}: not automated yet" in output
+    assert "staff_records: not automated yet" in output
+    assert "consent_proof: changed 0 row(s)" in output
     assert set(RetentionRun.objects.values_list("rule", flat=True)) == set(HANDLERS)
     email_run = RetentionRun.objects.get(rule="email_history")
     assert email_run.counts == {"communication.Email": 1}
@@ -485,7 +516,7 @@ def test_command_json_report(customer):
     Email.objects.update(date_sent=years_ago(2))
     document = json.loads(call("--report", "json", "--dry-run"))
     assert document["dry_run"] is True
-    assert document["not_automated"] == ["consent_proof", "staff_records"]
+    assert document["not_automated"] == ["staff_records"]
     rules = {rule["rule"]: rule for rule in document["rules"]}
     assert rules["email_history"]["counts"] == {"communication.Email": 1}
     assert Email.objects.count() == 1
@@ -519,6 +550,11 @@ def test_command_a_rule_whose_action_was_changed_is_not_automated(settings, cust
         (("--batch-size", "0"), "--batch-size"),
         (("--batch-size", "many"), "--batch-size"),
         (("--max-seconds", "-1"), "--max-seconds"),
+        (("--max-seconds", "nan"), "--max-seconds"),
+        (("--max-seconds", "soon"), "--max-seconds"),
+        (("--batch-size", "-5"), "--batch-size"),
+        (("--batch-size", "2.5"), "--batch-size"),
+        (("--rule", "email_history", "--rule", "nope"), "Unknown retention rule 'nope'"),
         (("--report", "xml"), "--report"),
     ],
 )
@@ -532,11 +568,47 @@ def test_command_bad_arguments(args, message, customer):
 
 
 @pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (("--rule", "nope"), 1, "CommandError: Unknown retention rule 'nope'; known rules: "),
+        (("--batch-size", "0"), 2, "argument --batch-size: invalid positive whole number value"),
+        (("--max-seconds", "-1"), 2, "argument --max-seconds: invalid number of seconds"),
+    ],
+)
+def test_command_line_mistakes_give_a_message_not_a_traceback(tmp_path, args, code, message):
+    root = Path(__file__).resolve().parent.parent
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.settings",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'unused.sqlite3'}",
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")])),
+    }
+    done = subprocess.run(
+        [sys.executable, str(root / "sandbox" / "manage.py"), "privacy_retention", *args],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == code
+    assert message in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize(
     ("setting", "message"),
     [
         ({"shop_statistics": {"period": "-P13M"}}, "'shop_statistics'.*'-P13M'"),
         ({"shop_statistics": {"period": "13 months"}}, "not an ISO 8601 period"),
         ({"shop_statistics": {"action": "burn"}}, "action 'burn'"),
+        ({"shop_statistics": {"period": 13}}, "'shop_statistics'.*13"),
+        ({"shop_statistics": {"period": "PT12H"}}, "not an ISO 8601 period"),
+        ({"shop_statistics": {"category": "mood"}}, "category 'mood' is not one of"),
+        ({"shop_statistics": {"start": "birthday"}}, "start 'birthday'"),
+        ({"shop_statistics": {"periode": "P1Y"}}, "unknown keys: periode"),
+        ({"loyalty": {"period": "P1Y"}}, "new rule and needs"),
         ("P1Y", "OSCAR_PRIVACY_RETENTION"),
     ],
 )

@@ -10,6 +10,8 @@ being eligible meanwhile (an order placed, a basket touched) is left alone.
 
 Each rule writes one :class:`~oscar_privacy.models.RetentionRun` row, unless
 the caller asks for none (the dashboard's preview: a dry run that is not a run).
+Its counts are saved with every batch that changes rows, in the batch's
+transaction: the row of a killed run tells what that run did.
 """
 
 import time
@@ -136,6 +138,8 @@ def _run_step(step, ctx, result, batch_size, deadline, progress):
                 return False
             with transaction.atomic():
                 counts, done = step.run_batch(ctx)
+                if not ctx.dry_run:
+                    _log_batch(result, counts)
             if any(counts.values()):
                 _record(result, step, counts, progress)
             if done:
@@ -167,7 +171,25 @@ def _run_step(step, ctx, result, batch_size, deadline, progress):
                     if locked
                     else {}
                 )
+                _log_batch(result, counts)
         _record(result, step, counts, progress)
+
+
+def _log_batch(result, counts):
+    """Save the run's counts so far in the batch's own transaction.
+
+    So the log row of a run killed half-way says what its committed batches
+    changed, no more, no less. One query, only for a batch that changed rows.
+    """
+    if result.run_id is None or not any(counts.values()):
+        return
+    from ..models import RetentionRun
+
+    so_far = dict(result.counts)
+    for label, rows in counts.items():
+        if rows:
+            so_far[label] = so_far.get(label, 0) + rows
+    RetentionRun.objects.filter(pk=result.run_id).update(counts=dict(sorted(so_far.items())))
 
 
 def _record(result, step, counts, progress):

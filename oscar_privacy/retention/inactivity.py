@@ -150,6 +150,19 @@ class CloseInactiveStep(Step):
         from ..closure import close_account
         from ..models import AccountClosure
 
+        # Lock the accounts, then check again that they are still inactive: an
+        # order committed since the batch was selected is seen, and one being
+        # placed now waits for this lock, then finds the account closed.
+        list(
+            get_user_model()
+            ._default_manager.select_for_update()
+            .filter(pk__in=queryset.values("user_id"))
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        queryset = queryset.filter(
+            user__in=_open_customers().exclude(_active_since(self.rule.cutoff(ctx.now)))
+        )
         closed = 0
         for notice in queryset.select_related("user"):
             close_account(

@@ -226,6 +226,22 @@ DEFAULT_RULES = (
         _("CNIL recommendation on logging (deliberation 2021-122): 6 months to 1 year"),
     ),
     Rule(
+        "login_attempts",
+        Category.SECURITY,
+        Start.CREATED,
+        "P30D",
+        Action.DELETE,
+        _(
+            "Failed login attempts (the login typed, network address and browser) that pause "
+            "logging in after too many failures."
+        ),
+        _(
+            "CNIL recommendation on logging (deliberation 2021-122): logs kept only as long "
+            "as their purpose needs, 6 months to 1 year at most; a month covers the pause "
+            "and the investigation of an attack"
+        ),
+    ),
+    Rule(
         "consent_proof",
         Category.EVIDENCE,
         Start.RELATIONSHIP_END,
