@@ -32,6 +32,10 @@ setup(
         # Export archives (and later other sensitive data) are encrypted with
         # MultiFernet: several keys, the first encrypts, all decrypt.
         "cryptography>=42",
+        # Rate limits of the forgotten-password and account recovery forms.
+        "django-ratelimit>=4.1",
+        # Login throttling (oscar_privacy.throttling subclasses its backend and handler).
+        "django-axes>=8.3,<9",
     ],
     extras_require={
         "sandbox": [

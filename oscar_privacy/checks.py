@@ -285,3 +285,177 @@ def _oscar_profile_delete_view():
     except ImportError:
         return None
     return ProfileDeleteView
+
+
+@checks.register(checks.Tags.urls)
+def check_password_reset_view(app_configs=None, **kwargs):
+    """Oscar's password reset page stores live links in the email history and has no rate limit."""
+    from django.contrib.auth.views import PasswordResetView
+    from django.urls import NoReverseMatch, resolve, reverse
+
+    try:
+        match = resolve(reverse("password-reset"))
+    except NoReverseMatch:
+        return []
+    view_class = getattr(match.func, "view_class", None)
+    if view_class is not None and issubclass(view_class, PasswordResetView):
+        return [
+            checks.Warning(
+                "password-reset is served by Django's PasswordResetView (Oscar's wiring): reset "
+                "links are stored in the customer's email history, requests are not rate "
+                "limited and only an email address is accepted.",
+                hint=(
+                    "Use oscar_privacy.config.Shop in INSTALLED_APPS instead of "
+                    "oscar.config.Shop, or include oscar_privacy.password_views."
+                    "password_reset_urls() in place of Oscar's password reset URLs."
+                ),
+                id="oscar_privacy.W006",
+            )
+        ]
+    return []
+
+
+@checks.register(checks.Tags.security)
+def check_password_hasher(app_configs=None, **kwargs):
+    """The first of ``PASSWORD_HASHERS`` (the one new hashes use) must be a strong one."""
+    from django.contrib.auth.hashers import get_hashers
+
+    hasher = get_hashers()[0]
+    weakness = hasher_weakness(hasher)
+    if weakness is None:
+        return []
+    return [
+        checks.Warning(
+            f"New passwords are hashed with {type(hasher).__module__}.{type(hasher).__name__}: "
+            f"{weakness}",
+            hint=(
+                "Put 'django.contrib.auth.hashers.Argon2PasswordHasher' first in "
+                "PASSWORD_HASHERS (pip install argon2-cffi) and keep the others after it: "
+                "each password is rehashed with Argon2 at its owner's next login."
+            ),
+            id="oscar_privacy.W007",
+        )
+    ]
+
+
+def hasher_weakness(hasher):
+    """Why ``hasher`` is weaker than the state of the art, or ``None``.
+
+    Accepted: Argon2 and scrypt (memory-hard, what the CNIL and OWASP
+    recommend) with at least Django's default costs; PBKDF2-SHA256 with at
+    least Django's default iterations and bcrypt-SHA256 with at least its
+    default rounds, which OWASP still accepts. Everything else is reported:
+    lower costs, PBKDF2-SHA1, plain bcrypt (cuts passwords at 72 bytes),
+    MD5, SHA-1, unsalted and crypt hashers, and hashers this check does not know.
+    """
+    from django.contrib.auth import hashers
+
+    if isinstance(hasher, hashers.Argon2PasswordHasher):
+        default = hashers.Argon2PasswordHasher
+        if hasher.time_cost < default.time_cost or hasher.memory_cost < default.memory_cost:
+            return "Argon2 with lower costs than Django's defaults."
+        return _missing_library(hasher)
+    if isinstance(hasher, hashers.ScryptPasswordHasher):
+        if hasher.work_factor < hashers.ScryptPasswordHasher.work_factor:
+            return "scrypt with a lower work factor than Django's default."
+        return None
+    if isinstance(hasher, hashers.PBKDF2SHA1PasswordHasher):
+        return "PBKDF2 with SHA-1, a legacy hasher."
+    if isinstance(hasher, hashers.PBKDF2PasswordHasher):
+        default = hashers.PBKDF2PasswordHasher.iterations
+        if hasher.iterations < default:
+            return (
+                f"PBKDF2 with {hasher.iterations} iterations, fewer than Django's default "
+                f"({default})."
+            )
+        return None
+    if isinstance(hasher, hashers.BCryptPasswordHasher):
+        return "bcrypt without SHA-256, which ignores everything after a password's 72nd byte."
+    if isinstance(hasher, hashers.BCryptSHA256PasswordHasher):
+        if hasher.rounds < hashers.BCryptSHA256PasswordHasher.rounds:
+            return "bcrypt with fewer rounds than Django's default."
+        return _missing_library(hasher)
+    return "not a hasher known to resist the brute-forcing of a stolen database."
+
+
+def _missing_library(hasher):
+    try:
+        hasher._load_library()
+    except ValueError:
+        library = hasher.library if isinstance(hasher.library, str) else hasher.library[0]
+        return f"the library it needs ({library}) is not installed."
+    return None
+
+
+@checks.register()
+def check_password_reset_settings(app_configs=None, **kwargs):
+    """The forgotten-password and account recovery settings must have values pages understand."""
+    from .passwords import UNKNOWN_IDENTIFIER_MODES, parse_rate
+
+    errors = []
+    mode = app_settings.PASSWORD_RESET_UNKNOWN_IDENTIFIER
+    if mode not in UNKNOWN_IDENTIFIER_MODES:
+        errors.append(
+            checks.Error(
+                f"OSCAR_PRIVACY_PASSWORD_RESET_UNKNOWN_IDENTIFIER = {mode!r} is not one of "
+                + ", ".join(repr(value) for value in UNKNOWN_IDENTIFIER_MODES)
+                + ".",
+                id="oscar_privacy.E011",
+            )
+        )
+    for name in (
+        "PASSWORD_RESET_RATE_PER_IP",
+        "PASSWORD_RESET_RATE_PER_IDENTIFIER",
+        "RECOVERY_RATE_PER_IP",
+    ):
+        try:
+            parse_rate(getattr(app_settings, name))
+        except ValueError as exc:
+            errors.append(checks.Error(f"OSCAR_PRIVACY_{name}: {exc}", id="oscar_privacy.E011"))
+    return errors
+
+
+@checks.register(checks.Tags.security)
+def check_login_throttling(app_configs=None, **kwargs):
+    """Logins are throttled with django-axes, without keeping the submitted forms."""
+    from .throttling import throttling_problems
+
+    problems = throttling_problems()
+    if not problems:
+        return []
+    return [
+        checks.Warning(
+            "Login attempts are not throttled safely: " + " ".join(problems),
+            hint=(
+                "Install django-axes and configure it as docs/passwords.rst shows "
+                "(Login throttling): AUTHENTICATION_BACKENDS starting with "
+                "'oscar_privacy.throttling.LoginThrottlingBackend', "
+                "'axes.middleware.AxesMiddleware' last in MIDDLEWARE, "
+                "AXES_HANDLER = 'oscar_privacy.throttling.LoginThrottlingHandler'."
+            ),
+            id="oscar_privacy.W008",
+        )
+    ]
+
+
+@checks.register(checks.Tags.security)
+def check_wagtail_password_form(app_configs=None, **kwargs):
+    """Wagtail's user admin must not let editors choose a customer's password."""
+    from django.apps import apps
+
+    if not apps.is_installed("wagtail.users"):
+        return []
+    if getattr(settings, "WAGTAILUSERS_PASSWORD_ENABLED", True):
+        return [
+            checks.Warning(
+                "Wagtail's user admin (/cms/users/ in the sandbox) lets anyone allowed to "
+                "edit users set the password of any account, customers included.",
+                hint=(
+                    "Set WAGTAILUSERS_PASSWORD_ENABLED = False: people then choose their own "
+                    "password through the reset link (the customer dashboard's 'Send password "
+                    "reset email', or the forgotten-password page)."
+                ),
+                id="oscar_privacy.W009",
+            )
+        ]
+    return []

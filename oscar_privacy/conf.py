@@ -161,5 +161,62 @@ class PrivacySettings:
         """How long a re-entered password unlocks sensitive pages (the data download)."""
         return self._get("REAUTHENTICATION_SECONDS", 300)
 
+    @property
+    def PASSWORD_RESET_UNKNOWN_IDENTIFIER(self):
+        """What the forgotten-password form answers when no account matches.
+
+        ``"neutral"`` (default): the same answer as for a known account, since
+        being a customer of the shop is itself personal data. ``"error"``: the
+        policy's explicit "no account matches" form error.
+        """
+        return self._get("PASSWORD_RESET_UNKNOWN_IDENTIFIER", "neutral")
+
+    @property
+    def PASSWORD_RESET_RATE_PER_IP(self):
+        """Forgotten-password requests allowed per client IP address (django-ratelimit rate)."""
+        return self._get("PASSWORD_RESET_RATE_PER_IP", "10/h")
+
+    @property
+    def PASSWORD_RESET_RATE_PER_IDENTIFIER(self):
+        """Forgotten-password requests allowed per username or email address entered."""
+        return self._get("PASSWORD_RESET_RATE_PER_IDENTIFIER", "3/h")
+
+    @property
+    def LOGIN_FAILURE_LIMIT_PER_IP(self):
+        """Failed logins from one IP address, whatever the login typed, before it is paused.
+
+        Applies to an ``"ip_address"`` entry of ``AXES_LOCKOUT_PARAMETERS``
+        with ``oscar_privacy.throttling.LoginThrottlingHandler``; higher
+        than ``AXES_FAILURE_LIMIT`` (per login and address) because many
+        customers can share one address (offices, mobile networks).
+        """
+        return self._get("LOGIN_FAILURE_LIMIT_PER_IP", 30)
+
+    @property
+    def STAFF_RESET_DISABLES_PASSWORD(self):
+        """Whether a staff password reset also disables the current password at once.
+
+        ``False`` (default): the customer keeps their password until they use
+        the link, as with a forgotten password. ``True``: the password stops
+        working and every session of the customer ends as the link is sent;
+        for a shop whose staff reset accounts believed compromised.
+        """
+        return self._get("STAFF_RESET_DISABLES_PASSWORD", False)
+
+    @property
+    def RECOVERY_RATE_PER_IP(self):
+        """How many account recovery requests one IP address may send (django-ratelimit rate).
+
+        ``"5/h"`` by default: five an hour. More get an HTTP 429 page. The
+        address is ``REMOTE_ADDR`` unless ``RATELIMIT_IP_META_KEY`` says
+        otherwise (behind a proxy).
+        """
+        return self._get("RECOVERY_RATE_PER_IP", "5/h")
+
+    @property
+    def RECOVERY_DATE_TOLERANCE_DAYS(self):
+        """How far, in days, the last order may be from the date a recovery requester gives."""
+        return self._get("RECOVERY_DATE_TOLERANCE_DAYS", 31)
+
 
 app_settings = PrivacySettings()

@@ -28,3 +28,16 @@ class RetentionRuleError(PrivacyConfigurationError):
 
 class AppendOnlyError(PrivacyError):
     """Someone tried to change or delete a record that may only be added to."""
+
+
+class PasswordResetRefused(PrivacyError, ValueError):
+    """No password reset link may be sent to this account.
+
+    ``reason`` says why, as one of ``"inactive"``, ``"closed"`` and
+    ``"no_email"``; the message is for staff and logs, never for the person
+    asking (who must not learn whether the account exists).
+    """
+
+    def __init__(self, message, *, reason):
+        super().__init__(message)
+        self.reason = reason

@@ -1,7 +1,9 @@
 """Models of the core app. Each model here is described in the data map."""
 
+import datetime
 import uuid
 
+from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -9,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from .exceptions import AppendOnlyError
+from .fields import EncryptedJSONField
 
 
 class ImmutableQuerySet(models.QuerySet):
@@ -84,6 +87,13 @@ class AuditEvent(ImmutableModel):
         verbose_name_plural = _("audit events")
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["subject", "created_at"])]
+        # Staff actions that are audited but change no model of their own.
+        permissions = [
+            (
+                "reset_customer_password",
+                _("Can send a customer a password reset link from the dashboard"),
+            ),
+        ]
 
     def __str__(self):
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label} {self.action}"
@@ -165,6 +175,12 @@ class ConsentChannel(models.TextChoices):
     STAFF = "staff", pgettext_lazy("consent channel", "Staff")
 
 
+class ConsentRecordQuerySet(ImmutableQuerySet):
+    def purge(self):
+        """Delete these records: the one way out, used by retention (``consent_proof``)."""
+        return self._raw_delete(self.db)
+
+
 class ConsentRecord(ImmutableModel):
     """Proof that someone gave or withdrew consent: append-only."""
 
@@ -197,7 +213,7 @@ class ConsentRecord(ImmutableModel):
         help_text=_("The truncated IP address, or its keyed hash, as the settings say."),
     )
 
-    objects = ImmutableQuerySet.as_manager()
+    objects = ConsentRecordQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("consent record")
@@ -319,9 +335,10 @@ class AccountClosure(models.Model):
 class RetentionRun(models.Model):
     """One retention rule applied (or counted, in a dry run) by ``privacy_retention``.
 
-    Written when the rule starts and completed when it ends: a row without
-    ``finished_at`` is a run that was killed. ``counts`` is ``{model label:
-    rows}`` deleted, anonymised or, in a dry run, found. No personal data.
+    Written when the rule starts, its ``counts`` saved with each batch that
+    changes rows, and completed when it ends: a row without ``finished_at``
+    is a run still going or killed (:attr:`status`). ``counts`` is ``{model
+    label: rows}`` deleted, anonymised or, in a dry run, found. No personal data.
     """
 
     rule = models.CharField(_("rule"), max_length=64, db_index=True)
@@ -335,6 +352,15 @@ class RetentionRun(models.Model):
         help_text=_("Time ran out with rows left; the next run goes on."),
     )
 
+    class Status(models.TextChoices):
+        FINISHED = "finished", _("finished")
+        STOPPED_EARLY = "stopped_early", _("stopped early: the next run goes on")
+        RUNNING = "running", _("not finished: still running, or killed")
+        INTERRUPTED = "interrupted", _("interrupted: killed before its end; the next run goes on")
+
+    INTERRUPTED_AFTER = datetime.timedelta(days=1)
+    """A run still not finished this long after it started was killed (or its server stopped)."""
+
     class Meta:
         verbose_name = _("retention run")
         verbose_name_plural = _("retention runs")
@@ -346,6 +372,20 @@ class RetentionRun(models.Model):
     @property
     def total(self):
         return sum(self.counts.values())
+
+    @property
+    def status(self):
+        """``"finished"``, ``"stopped_early"``, ``"running"`` or ``"interrupted"`` (``Status``).
+
+        A run without ``finished_at`` is running, or was killed: the two look
+        the same until :attr:`INTERRUPTED_AFTER` has passed since it started.
+        Either way its ``counts`` are what its committed batches changed.
+        """
+        if self.finished_at is not None:
+            return self.Status.STOPPED_EARLY if self.stopped_early else self.Status.FINISHED
+        if self.started_at <= timezone.now() - self.INTERRUPTED_AFTER:
+            return self.Status.INTERRUPTED
+        return self.Status.RUNNING
 
 
 class InactivityNotice(models.Model):
@@ -369,3 +409,133 @@ class InactivityNotice(models.Model):
             "id": self.user_id,
             "date": f"{self.warned_at:%Y-%m-%d}",
         }
+
+
+def one_month_after(moment):
+    """The answer deadline of a request received at ``moment`` (GDPR Art. 12(3)).
+
+    A calendar month: 31 January gives 28 (or 29) February.
+    """
+    return moment + relativedelta(months=1)
+
+
+class PrivacyRequest(models.Model):
+    """A data subject's request, from its arrival to the decision on it.
+
+    ``details`` holds what the requester typed (names, facts, free text),
+    encrypted at rest: it is personal data of someone who may not be
+    identified yet. ``user`` is the account the request came from, if any;
+    ``matched_user`` the account staff identified (account recovery).
+    """
+
+    class Kind(models.TextChoices):
+        ACCESS = "access", _("Access to or copy of the data")
+        RECTIFICATION = "rectification", _("Rectification")
+        CLOSURE = "closure", _("Account closure or erasure")
+        WITHDRAWAL = "withdrawal", _("Withdrawal of consent")
+        RESUBSCRIPTION = "resubscription", _("Newsletter re-subscription")
+        RECOVERY = "recovery", _("Lost login and email address")
+        OTHER = "other", _("Other")
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", _("Received")
+        IN_PROGRESS = "in_progress", _("In progress")
+        DONE = "done", _("Answered")
+        REFUSED = "refused", _("Refused")
+
+    class Decision(models.TextChoices):
+        MATCH = "match", _("Account identified")
+        NO_MATCH = "no_match", _("No account identified")
+        GRANTED = "granted", _("Granted")
+        REFUSED = "refused", _("Refused")
+
+    OPEN_STATUSES = (Status.RECEIVED, Status.IN_PROGRESS)
+
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requester's account"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="privacy_requests",
+    )
+    email = models.EmailField(_("requester's email"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.RECEIVED
+    )
+    received_at = models.DateTimeField(_("received at"), default=timezone.now, db_index=True)
+    due_at = models.DateTimeField(
+        _("answer due by"), help_text=_("One month after receipt (GDPR Art. 12(3)).")
+    )
+    extended_until = models.DateTimeField(
+        _("deadline extended until"),
+        null=True,
+        blank=True,
+        help_text=_("At most two more months, for complex or numerous requests."),
+    )
+    extension_reason = models.TextField(_("reason for the extension"), blank=True)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assigned to"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decision = models.CharField(_("decision"), max_length=16, choices=Decision.choices, blank=True)
+    decision_reason = models.TextField(_("reason for the decision"), blank=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    details = EncryptedJSONField(
+        _("what the requester wrote"),
+        default=dict,
+        blank=True,
+        help_text=_("Encrypted at rest."),
+    )
+    matched_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("account identified"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("privacy request")
+        verbose_name_plural = _("privacy requests")
+        ordering = ["-received_at", "-pk"]
+        indexes = [models.Index(fields=["kind", "status", "received_at"])]
+
+    def __str__(self):
+        return _("%(kind)s request #%(id)s of %(date)s") % {
+            "kind": self.get_kind_display(),
+            "id": self.pk,
+            "date": f"{self.received_at:%Y-%m-%d}",
+        }
+
+    def save(self, *args, **kwargs):
+        if self.due_at is None:
+            self.due_at = one_month_after(self.received_at)
+        super().save(*args, **kwargs)
+
+    @property
+    def deadline(self):
+        """When the answer is due, extension included."""
+        return self.extended_until or self.due_at
+
+    @property
+    def is_open(self):
+        return self.status in self.OPEN_STATUSES
+
+    @property
+    def is_overdue(self):
+        return self.is_open and self.deadline is not None and self.deadline < timezone.now()

@@ -26,3 +26,15 @@ export_ready = Signal()
 # user (the closed account), email (its registered address before closure,
 # so a newsletter or an email provider's list can drop it).
 account_closed = Signal()
+
+# Sent after a privacy request is received (an account recovery request, for
+# instance), inside the transaction that stored it.
+# Arguments: sender (the PrivacyRequest class), privacy_request (the
+# PrivacyRequest), request (the HttpRequest, or None).
+privacy_request_received = Signal()
+
+# Sent after staff decided a privacy request (the decision and its reason are
+# on the PrivacyRequest).
+# Arguments: sender (the PrivacyRequest class), privacy_request (the
+# PrivacyRequest), request (the HttpRequest, or None).
+privacy_request_decided = Signal()

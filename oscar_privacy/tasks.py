@@ -18,7 +18,7 @@ def build_data_export(export_id, exports_url):
 
 @task()
 def end_sessions(user_id):
-    """Delete the stored sessions of a closed account."""
+    """Delete the stored sessions of an account: closed, or its password disabled by staff."""
     from .closure import delete_sessions
 
     return delete_sessions(user_id)

@@ -5,7 +5,7 @@ path("privacy/", include("oscar_privacy.urls")),
 
 from django.urls import path
 
-from . import account_views, views
+from . import account_views, recovery_views, views
 
 app_name = "oscar_privacy"
 
@@ -30,6 +30,16 @@ urlpatterns = [
     ),
     path("account/close/", account_views.CloseAccountView.as_view(), name="close-account"),
     path("account/closed/", account_views.AccountClosedView.as_view(), name="account-closed"),
+    path(
+        "account-recovery/",
+        recovery_views.AccountRecoveryView.as_view(),
+        name="account-recovery",
+    ),
+    path(
+        "account-recovery/sent/",
+        recovery_views.AccountRecoverySentView.as_view(),
+        name="account-recovery-sent",
+    ),
     path("accept/", views.AcceptPoliciesView.as_view(), name="accept-policies"),
     path("policies/<str:kind>/", views.PolicyVersionListView.as_view(), name="policy-versions"),
     path(

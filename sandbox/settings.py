@@ -9,6 +9,7 @@ Everything that differs between machines comes from the environment:
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -49,10 +50,11 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "axes",
     "anymail",
     "django_tasks",
     # Oscar
-    "oscar.config.Shop",
+    "oscar_privacy.config.Shop",
     "oscar.apps.analytics.apps.AnalyticsConfig",
     # oscar-privacy's zero-fork configs: Oscar's apps with the consent mixins.
     "oscar_privacy.checkout.apps.CheckoutConfig",
@@ -72,7 +74,7 @@ INSTALLED_APPS = [
     "oscar.apps.wishlists.apps.WishlistsConfig",
     "oscar.apps.dashboard.apps.DashboardConfig",
     "oscar.apps.dashboard.reports.apps.ReportsDashboardConfig",
-    "oscar.apps.dashboard.users.apps.UsersDashboardConfig",
+    "oscar_privacy.dashboard.users.apps.UsersDashboardConfig",
     "oscar.apps.dashboard.orders.apps.OrdersDashboardConfig",
     "oscar.apps.dashboard.catalogue.apps.CatalogueDashboardConfig",
     "oscar.apps.dashboard.offers.apps.OffersDashboardConfig",
@@ -120,6 +122,8 @@ MIDDLEWARE = [
     "oscar.apps.basket.middleware.BasketMiddleware",
     "django.contrib.flatpages.middleware.FlatpageFallbackMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Last, as axes asks: turns a refused login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "sandbox.urls"
@@ -148,6 +152,8 @@ TEMPLATES = [
 ]
 
 AUTHENTICATION_BACKENDS = (
+    # First: refuses logins of a locked-out login/address before any password is checked.
+    "oscar_privacy.throttling.LoginThrottlingBackend",
     "oscar.apps.customer.auth_backends.EmailBackend",
     "django.contrib.auth.backends.ModelBackend",
 )
@@ -158,12 +164,34 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
     "django.contrib.auth.hashers.ScryptPasswordHasher",
 ]
+# The CNIL's recommendation (12 characters, four kinds) replaces Django's minimum length.
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "oscar_privacy.password_validation.CNILPasswordValidator",
+        "OPTIONS": {"min_length": 12, "min_classes": 4},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Login throttling (django-axes), on every login form: the customer login, the
+# dashboard's, Wagtail's and Django admin's. See docs/passwords.rst.
+AXES_HANDLER = "oscar_privacy.throttling.LoginThrottlingHandler"
+AXES_USERNAME_CALLABLE = "oscar_privacy.throttling.get_username"
+AXES_LOCKOUT_CALLABLE = "oscar_privacy.throttling.lockout_response"
+# Five failures for one login from one address pause that pair, so nobody can
+# lock a customer out from everywhere; 30 from one address, whatever the login
+# (OSCAR_PRIVACY_LOGIN_FAILURE_LIMIT_PER_IP), pause the address.
+AXES_LOCKOUT_PARAMETERS = [["ip_address", "username"], "ip_address"]
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_RESET_ON_SUCCESS = True
+# Keep only what the limit needs: no log of successful logins.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = False
+# Behind a reverse proxy, tell axes which header holds the client's address:
+# AXES_IPWARE_PROXY_COUNT and AXES_IPWARE_META_PRECEDENCE_ORDER.
 
 # Oscar lives under /shop/, Wagtail serves the rest of the site.
 LOGIN_URL = reverse_lazy("customer:login")
@@ -226,6 +254,8 @@ WAGTAIL_SITE_NAME = OSCAR_SHOP_NAME
 WAGTAILADMIN_BASE_URL = env("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAIL_I18N_ENABLED = False
+# Nobody chooses another person's password in Wagtail's user admin (check W009).
+WAGTAILUSERS_PASSWORD_ENABLED = False
 
 # oscar-privacy
 OSCAR_PRIVACY_CONTROLLER = {

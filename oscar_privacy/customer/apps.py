@@ -2,11 +2,14 @@
 
 ``INSTALLED_APPS``: ``"oscar_privacy.customer.apps.CustomerConfig"`` instead of
 ``"oscar.apps.customer.apps.CustomerConfig"``. The app stays Oscar's; the
-registration and login/registration views gain the mixin, and Oscar's "delete
-profile" address leads to the account closure page instead of deleting. A
-shop that forked customer adds :class:`~.mixins.RegistrationConsentMixin` to
-its own views and points ``profile_delete_view`` at
-:class:`~.views.ProfileDeleteRedirectView`.
+registration and login/registration views gain the consent and password
+rules mixins, the profile and password change views send their warnings
+without storing the reset link they hold, and Oscar's "delete profile" address
+leads to the account closure page instead of deleting. A shop that forked
+customer adds :class:`~.mixins.RegistrationConsentMixin`,
+:class:`~.mixins.PasswordRulesMixin` and
+:class:`~.mixins.UnstoredAccountAlertsMixin` to its own views and points
+``profile_delete_view`` at :class:`~.views.ProfileDeleteRedirectView`.
 """
 
 from oscar.apps.customer import apps
@@ -17,9 +20,14 @@ from ..wiring import with_mixin
 class CustomerConfig(apps.CustomerConfig):
     def ready(self):
         super().ready()
-        from .mixins import RegistrationConsentMixin
+        from .mixins import PasswordRulesMixin, RegistrationConsentMixin, UnstoredAccountAlertsMixin
         from .views import ProfileDeleteRedirectView
 
-        self.register_view = with_mixin(RegistrationConsentMixin, self.register_view)
-        self.login_view = with_mixin(RegistrationConsentMixin, self.login_view)
+        for attribute in ("register_view", "login_view"):
+            view = with_mixin(PasswordRulesMixin, getattr(self, attribute))
+            setattr(self, attribute, with_mixin(RegistrationConsentMixin, view))
+        for attribute in ("profile_update_view", "change_password_view"):
+            setattr(
+                self, attribute, with_mixin(UnstoredAccountAlertsMixin, getattr(self, attribute))
+            )
         self.profile_delete_view = ProfileDeleteRedirectView

@@ -1,15 +1,19 @@
-"""Acceptance of the privacy policy at registration.
+"""Mixins for Oscar's customer views: consent at registration, password rules, account alerts.
 
-``RegistrationConsentMixin`` goes before Oscar's ``AccountRegistrationView``
-and ``AccountAuthView`` (or the shop's forks of them);
-``oscar_privacy.customer.apps.CustomerConfig`` does that without a fork.
+``RegistrationConsentMixin`` and ``PasswordRulesMixin`` go before Oscar's
+``AccountRegistrationView`` and ``AccountAuthView`` (or the shop's forks of
+them), ``UnstoredAccountAlertsMixin`` before ``ProfileUpdateView`` and
+``ChangePasswordView``; ``oscar_privacy.customer.apps.CustomerConfig`` does
+that without a fork.
 """
 
+from django.contrib.auth.password_validation import password_validators_help_text_html
 from django.db import transaction
 
 from ..consent import record_consents
 from ..forms import with_consent_fields
 from ..models import ConsentChannel
+from ..passwords import EMAIL_CHANGED_EMAIL, PASSWORD_CHANGED_EMAIL, send_account_alert
 
 
 class RegistrationConsentMixin:
@@ -48,3 +52,55 @@ class RegistrationConsentMixin:
                 request=self.request,
             )
         return user
+
+
+class UnstoredAccountAlertsMixin:
+    """Oscar's "email changed" and "password changed" warnings, kept out of the email history.
+
+    Both carry a working password reset link ("if it wasn't you..."); Oscar
+    stores what it sends to customers in ``communication.Email``, where the
+    link would stay usable by anyone reading the history. Goes before Oscar's
+    ``ProfileUpdateView`` and ``ChangePasswordView`` (or a shop's forks).
+    """
+
+    # ProfileUpdateView: the warning goes to the old address.
+    def send_email_changed_email(self, old_user, new_email):
+        send_account_alert(
+            EMAIL_CHANGED_EMAIL,
+            self.request.user,
+            old_user.email,
+            request=self.request,
+            new_email=new_email,
+        )
+
+    # ChangePasswordView
+    def send_password_changed_email(self):
+        user = self.request.user
+        send_account_alert(PASSWORD_CHANGED_EMAIL, user, user.email, request=self.request)
+
+
+class PasswordRulesMixin:
+    """Shows the password rules (``AUTH_PASSWORD_VALIDATORS``) on Oscar's registration form.
+
+    Oscar's form runs the validators but does not say what they ask. Goes
+    before ``AccountRegistrationView`` and ``AccountAuthView``.
+    """
+
+    # AccountRegistrationView
+    def get_form(self, form_class=None):
+        return with_password_rules(super().get_form(form_class))
+
+    # AccountAuthView
+    def get_registration_form(self, bind_data=False):
+        return with_password_rules(super().get_registration_form(bind_data))
+
+
+def with_password_rules(form, field_name="password1"):
+    """``form`` with the password rules as help text of its new password field."""
+    field = form.fields.get(field_name)
+    if field is not None and not field.help_text:
+        field.help_text = password_validators_help_text_html()
+        field.widget.attrs.setdefault("autocomplete", "new-password")
+    if "password2" in form.fields:
+        form.fields["password2"].widget.attrs.setdefault("autocomplete", "new-password")
+    return form

@@ -29,15 +29,19 @@ class PrivacyDashboardConfig(OscarDashboardConfig):
         "privacy-consent-export": (["is_staff", "oscar_privacy.view_consentrecord"],),
         "privacy-version-list": (["is_staff", "oscar_privacy.view_policyversion"],),
         "privacy-retention": (["is_staff", "oscar_privacy.view_retentionrun"],),
+        "privacy-recovery-list": (["is_staff", "oscar_privacy.view_privacyrequest"],),
+        "privacy-recovery-detail": (["is_staff", "oscar_privacy.change_privacyrequest"],),
     }
 
     def ready(self):
-        from . import views
+        from . import recovery_views, views
 
         self.consent_list_view = views.ConsentListView
         self.consent_export_view = views.ConsentExportView
         self.version_list_view = views.PolicyVersionListView
         self.retention_view = views.RetentionView
+        self.recovery_list_view = recovery_views.RecoveryListView
+        self.recovery_detail_view = recovery_views.RecoveryDetailView
 
     def get_urls(self):
         urls = [
@@ -49,5 +53,15 @@ class PrivacyDashboardConfig(OscarDashboardConfig):
             ),
             path("versions/", self.version_list_view.as_view(), name="privacy-version-list"),
             path("retention/", self.retention_view.as_view(), name="privacy-retention"),
+            path(
+                "account-recovery/",
+                self.recovery_list_view.as_view(),
+                name="privacy-recovery-list",
+            ),
+            path(
+                "account-recovery/<int:pk>/",
+                self.recovery_detail_view.as_view(),
+                name="privacy-recovery-detail",
+            ),
         ]
         return self.post_process_urls(urls)

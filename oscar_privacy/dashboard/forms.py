@@ -82,3 +82,40 @@ class ConsentFilterForm(forms.Form):
             for key, value in self.cleaned_data.items()
             if value not in (None, "")
         }
+
+
+class RecoveryDecisionForm(forms.Form):
+    """Staff's decision on an account recovery request: one of the shown candidates, or none.
+
+    Only the candidates shown are valid choices, so a tampered id is a form
+    error, not another account.
+    """
+
+    NO_MATCH = "none"
+
+    decision = forms.ChoiceField(label=_("Decision"), widget=forms.RadioSelect)
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
+        help_text=_("Which facts convinced you, or why none did. Kept in the audit trail."),
+    )
+
+    def __init__(self, *args, candidates=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.candidates = {str(candidate.user.pk): candidate for candidate in candidates}
+        self.fields["decision"].choices = [
+            *((pk, candidate.masked["name"]) for pk, candidate in self.candidates.items()),
+            (self.NO_MATCH, _("No account matches")),
+        ]
+
+    def clean_reason(self):
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise forms.ValidationError(_("Give the reason for the decision."))
+        return reason
+
+    def matched_user(self):
+        """The account chosen, or ``None`` for "no match"."""
+        candidate = self.candidates.get(self.cleaned_data["decision"])
+        return candidate.user if candidate is not None else None

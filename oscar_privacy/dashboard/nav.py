@@ -12,5 +12,9 @@ PRIVACY_NAVIGATION = {
             "url_name": "oscar_privacy_dashboard:privacy-version-list",
         },
         {"label": _("Retention"), "url_name": "oscar_privacy_dashboard:privacy-retention"},
+        {
+            "label": _("Account recovery"),
+            "url_name": "oscar_privacy_dashboard:privacy-recovery-list",
+        },
     ],
 }

@@ -46,6 +46,43 @@ def _staff_links(model, *links, erasure=E.ANONYMISE, extra=()):
     )
 
 
+LOGIN_ATTEMPT_MODELS = {
+    "axes.AccessAttempt": _(
+        "Failed logins per login typed, address and browser: the count that pauses logging "
+        "in. The submitted form is not kept (oscar_privacy.throttling.LoginThrottlingHandler)."
+    ),
+    "axes.AccessFailureLog": _(
+        "One row per failed login; written only with AXES_ENABLE_ACCESS_FAILURE_LOG."
+    ),
+    "axes.AccessLog": _("One row per login; not written with AXES_DISABLE_ACCESS_LOG."),
+}
+
+
+def _login_attempts(model):
+    """An entry for one of django-axes' models: reached by the login typed."""
+    return Entry(
+        model=model,
+        purposes="security",
+        subjects=(S.CUSTOMERS, S.STAFF, S.VISITORS),
+        email_path="username",
+        lookup_note=_(
+            "Found by the login typed (a customer's email address, a staff username), not "
+            "linked to an account: kept only for the short login_attempts period. The "
+            "address and browser may be someone else's (an attacker's), so they are left "
+            "out of any export."
+        ),
+        fields=(
+            Field("username", C.SECURITY),
+            Field("ip_address", C.SECURITY, export=False),
+            Field("user_agent", C.SECURITY, export=False),
+            Field("attempt_time", C.SECURITY, anonymiser=None),
+        ),
+        retention="login_attempts",
+        erasure=E.DELETE,
+        description=LOGIN_ATTEMPT_MODELS[model],
+    )
+
+
 def builtin_entries():
     """Every built-in entry, installed or not."""
     return [
@@ -100,6 +137,8 @@ def builtin_entries():
         _staff_links(
             "otp_static.StaticDevice", "user", erasure=E.DELETE, extra=(Field("name", C.SECURITY),)
         ),
+        # django-axes (login throttling)
+        *(_login_attempts(model) for model in LOGIN_ATTEMPT_MODELS),
         # Oscar: customers and their accounts
         Entry(
             model="address.UserAddress",
@@ -507,6 +546,41 @@ def builtin_entries():
             erasure=E.KEEP,
             description=_(
                 "The closure of the account and the end of the legal hold on its order data."
+            ),
+        ),
+        Entry(
+            model="oscar_privacy.PrivacyRequest",
+            purposes="privacy_compliance",
+            subjects=(S.CUSTOMERS, S.GUESTS, S.PROSPECTS),
+            user_path="user",
+            email_path="email",
+            lookup_note=_(
+                "A request from someone not (yet) identified, such as a lost-login recovery "
+                "request without a match, is reached only by staff through the request queue; "
+                "a matched recovery request is attached to the identified account."
+            ),
+            fields=(
+                Field("user", C.IDENTITY, anonymiser=None),
+                Field("email", C.CONTACT, anonymiser=None),
+                Field("kind", C.EVIDENCE, anonymiser=None),
+                Field("status", C.EVIDENCE, anonymiser=None),
+                Field("received_at", C.EVIDENCE, anonymiser=None),
+                Field("due_at", C.EVIDENCE, anonymiser=None),
+                Field("extended_until", C.EVIDENCE, anonymiser=None),
+                Field("extension_reason", C.EVIDENCE, anonymiser=None),
+                Field("decision", C.EVIDENCE, anonymiser=None),
+                Field("decision_reason", C.EVIDENCE, anonymiser=None),
+                Field("decided_at", C.EVIDENCE, anonymiser=None),
+                Field("details", C.EVIDENCE, anonymiser=None),
+                Field("matched_user", C.IDENTITY, anonymiser=None, export=False),
+                Field("assignee", C.IDENTITY, anonymiser=None, export=False),
+                Field("decided_by", C.IDENTITY, anonymiser=None, export=False),
+            ),
+            retention="consent_proof",
+            erasure=E.KEEP,
+            description=_(
+                "Requests about personal data and what was decided: kept as proof that they "
+                "were answered. What the requester wrote is encrypted at rest."
             ),
         ),
         Entry(

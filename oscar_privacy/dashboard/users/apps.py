@@ -1,0 +1,34 @@
+"""Zero-fork wiring of Oscar's customers dashboard: list this config in place of Oscar's.
+
+``INSTALLED_APPS``: ``"oscar_privacy.dashboard.users.apps.UsersDashboardConfig"``
+instead of ``"oscar.apps.dashboard.users.apps.UsersDashboardConfig"`` (with
+``"oscar_privacy.dashboard"`` installed too, for the templates). The app
+stays Oscar's; its "Send password reset email" address
+(``dashboard:user-password-reset``) leads to
+:class:`~.views.PasswordResetView`, which asks for a reason and needs the
+``oscar_privacy.reset_customer_password`` permission. A shop that forked the
+users dashboard sets ``password_reset_view`` to that view and
+``permissions_map["user-password-reset"]`` to :func:`password_reset_permissions`.
+"""
+
+from oscar.apps.dashboard.users import apps
+
+
+def password_reset_permissions():
+    """Who may send a customer a reset link: staff who see customers and hold our permission."""
+    from django.contrib.auth import get_user_model
+
+    user_app = get_user_model()._meta.app_label
+    return (["is_staff", f"{user_app}.view_user", "oscar_privacy.reset_customer_password"],)
+
+
+class UsersDashboardConfig(apps.UsersDashboardConfig):
+    def ready(self):
+        super().ready()
+        from .views import PasswordResetView
+
+        self.password_reset_view = PasswordResetView
+
+    def configure_permissions(self):
+        super().configure_permissions()
+        self.permissions_map["user-password-reset"] = password_reset_permissions()
