@@ -65,6 +65,50 @@ def decrypt(token):
         raise DecryptionError("The data cannot be decrypted with the configured keys.") from exc
 
 
+def current_fernet():
+    """The Fernet of the first key alone: the one that encrypts."""
+    keys = app_settings.ENCRYPTION_KEYS or [derived_key()]
+    return Fernet(keys[0])
+
+
+def is_current(token):
+    """Whether ``token`` (bytes) was encrypted with the first key.
+
+    Fernet tokens do not say which key made them, so this tries the first
+    key alone.
+    """
+    try:
+        current_fernet().decrypt(token)
+    except InvalidToken:
+        return False
+    return True
+
+
+def rotate(token):
+    """``token`` encrypted again with the first key (``MultiFernet.rotate``).
+
+    Raises :class:`DecryptionError` if no configured key opens it.
+    """
+    try:
+        return get_fernet().rotate(token)
+    except InvalidToken as exc:
+        raise DecryptionError("The data cannot be decrypted with the configured keys.") from exc
+
+
+def file_is_current(source):
+    """Whether a file written by :class:`EncryptedWriter` was encrypted with the first key.
+
+    Reads only the header and the first frame (a writer encrypts every frame
+    of a file with the same key); the file is not otherwise checked.
+    """
+    if source.read(len(MAGIC)) != MAGIC:
+        return False
+    length = source.read(_LENGTH.size)
+    if len(length) != _LENGTH.size:
+        return False
+    return is_current(source.read(_LENGTH.unpack(length)[0]))
+
+
 class EncryptedWriter:
     """A write-only binary file that encrypts what it is given into ``target``.
 

@@ -117,7 +117,9 @@ def reencrypt(queryset, field_name):
 
     Returns ``(rewritten, unreadable)`` counts. Rows are read in primary-key
     batches so a large table is never held in memory; run it after putting a
-    new key first, before removing an old one.
+    new key first, before removing an old one. ``manage.py privacy_reencrypt``
+    (:func:`oscar_privacy.rotation.reencrypt_all`) does it for every encrypted field at once,
+    skipping values already current and locking each batch.
     """
     rewritten = unreadable = 0
     for obj in queryset.only("pk", field_name).order_by("pk").iterator(chunk_size=500):
@@ -128,3 +130,8 @@ def reencrypt(queryset, field_name):
         type(obj)._base_manager.filter(pk=obj.pk).update(**{field_name: value})
         rewritten += 1
     return rewritten, unreadable
+
+
+ENCRYPTED_FIELD_CLASSES = (EncryptedJSONField,)
+"""The field classes whose column holds a Fernet token: ``manage.py privacy_reencrypt``
+re-encrypts every field of these classes, on any installed model."""

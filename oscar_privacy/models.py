@@ -5,7 +5,7 @@ import uuid
 
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
-from django.db import models
+from django.db import connections, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -39,9 +39,23 @@ class ImmutableModel(models.Model):
 
 class AuditEventQuerySet(ImmutableQuerySet):
     def purge_before(self, moment):
-        """Delete events older than ``moment``: the one way out, used by retention."""
+        """Delete events older than ``moment``: the one way out, used by retention.
+
+        On PostgreSQL the append-only trigger lets the DELETE through because
+        the flag ``oscar_privacy.audit_purge`` is ``on`` for this statement
+        only: it is set just before and cleared just after, in one transaction.
+        """
         old = self.filter(created_at__lt=moment)
-        return old._raw_delete(old.db)
+        connection = connections[old.db]
+        with transaction.atomic(using=old.db):
+            if connection.vendor != "postgresql":
+                return old._raw_delete(old.db)
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT set_config('oscar_privacy.audit_purge', 'on', true)")
+                deleted = old._raw_delete(old.db)
+                # On failure the rollback (to the savepoint) undoes the flag too.
+                cursor.execute("SELECT set_config('oscar_privacy.audit_purge', 'off', true)")
+        return deleted
 
 
 class AuditEvent(ImmutableModel):

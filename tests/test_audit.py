@@ -1,6 +1,7 @@
 import datetime
 
 import pytest
+from django.db import DatabaseError, connection, transaction
 from django.test import RequestFactory
 from django.utils import timezone
 from oscar.test.factories import UserFactory, create_order
@@ -89,3 +90,101 @@ def test_long_paths_are_cut_to_fit():
     request = RequestFactory().get("/" + "x" * 400)
     request.user = UserFactory(is_staff=True)
     assert len(audit.record("customer.viewed", request=request).path) == 255
+
+
+def test_admin_is_read_only(admin_client, customer):
+    event = audit.record("consent.withdrawn", subject=customer)
+    base = "/django-admin/oscar_privacy/auditevent/"
+    listing = admin_client.get(base)
+    assert listing.status_code == 200
+    assert listing.context["action_form"] is None  # no "delete selected" action
+    page = admin_client.get(f"{base}{event.pk}/change/")
+    assert page.status_code == 200
+    assert not page.context["has_change_permission"]
+    assert admin_client.post(f"{base}{event.pk}/change/", {"reason": "x"}).status_code == 403
+    assert admin_client.post(f"{base}{event.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert admin_client.get(f"{base}add/").status_code == 403
+    event.refresh_from_db()
+    assert event.reason == ""
+
+
+def test_bulk_update_is_refused(customer):
+    event = audit.record("consent.withdrawn", subject=customer)
+    event.reason = "rewritten"
+    with pytest.raises(AppendOnlyError):
+        AuditEvent.objects.bulk_update([event], ["reason"])
+
+
+postgresql_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the append-only trigger exists on PostgreSQL only"
+)
+
+
+def _raw(sql, params=()):
+    table = connection.ops.quote_name(AuditEvent._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(sql.format(table=table), params)
+        return cursor.rowcount
+
+
+def _refused(sql, params=()):
+    with pytest.raises(DatabaseError, match="audit events are append-only"):
+        with transaction.atomic():
+            _raw(sql, params)
+
+
+@postgresql_only
+def test_trigger_refuses_raw_update_and_delete(customer):
+    event = audit.record("consent.withdrawn", subject=customer, reason="Asked")
+    _refused("UPDATE {table} SET reason = 'rewritten' WHERE id = %s", [event.pk])
+    _refused("UPDATE {table} SET action = 'x', actor_id = NULL WHERE id = %s", [event.pk])
+    _refused("UPDATE {table} SET subject_id = %s WHERE id = %s", [customer.pk + 1, event.pk])
+    _refused("DELETE FROM {table} WHERE id = %s", [event.pk])
+    _refused("DELETE FROM {table}")
+    event.refresh_from_db()
+    assert (event.reason, event.action, event.subject) == ("Asked", "consent.withdrawn", customer)
+
+
+@postgresql_only
+def test_trigger_lets_the_purge_through_and_only_it(customer):
+    old = AuditEvent(action="customer.viewed", actor_label="staff", subject=customer)
+    old.created_at = timezone.now() - datetime.timedelta(days=400)
+    old.save()
+    recent = audit.record("customer.viewed", subject=customer)
+    with transaction.atomic():
+        assert AuditEvent.objects.purge_before(timezone.now() - datetime.timedelta(days=365)) == 1
+        # The flag is off again for the rest of the transaction.
+        _refused("DELETE FROM {table}")
+    assert list(AuditEvent.objects.all()) == [recent]
+
+
+@postgresql_only
+def test_a_dba_can_purge_with_the_flag(customer):
+    audit.record("customer.viewed", subject=customer)
+    with transaction.atomic():
+        _raw("SET LOCAL oscar_privacy.audit_purge = 'on'")
+        assert _raw("DELETE FROM {table}") == 1
+    # The flag lasts until the end of the (test's) transaction, hence no check after it.
+
+
+@postgresql_only
+def test_trigger_lets_user_deletion_empty_the_links(staff, customer):
+    event = audit.record("customer.viewed", actor=staff, subject=customer)
+    staff.delete()
+    customer.delete()
+    event.refresh_from_db()
+    assert (event.actor_id, event.subject_id, event.actor_label) == (None, None, "staff")
+    assert event.action == "customer.viewed"
+
+
+def test_the_retention_rule_purges_old_events(customer):
+    from oscar_privacy.retention.apply import apply_rules
+
+    old = AuditEvent(action="customer.viewed", actor_label="staff", subject=customer)
+    old.created_at = timezone.now() - datetime.timedelta(days=800)
+    old.save()
+    recent = audit.record("customer.viewed", subject=customer)
+    results = {result.rule: result for result in apply_rules(["audit_trail"])}
+    assert results["audit_trail"].total == 1
+    assert set(AuditEvent.objects.all()) >= {recent}
+    assert not AuditEvent.objects.filter(pk=old.pk).exists()

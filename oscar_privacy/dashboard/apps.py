@@ -31,6 +31,8 @@ class PrivacyDashboardConfig(OscarDashboardConfig):
         "privacy-retention": (["is_staff", "oscar_privacy.view_retentionrun"],),
         "privacy-recovery-list": (["is_staff", "oscar_privacy.view_privacyrequest"],),
         "privacy-recovery-detail": (["is_staff", "oscar_privacy.change_privacyrequest"],),
+        "privacy-audit-list": (["is_staff", "oscar_privacy.view_auditevent"],),
+        "privacy-audit-export": (["is_staff", "oscar_privacy.view_auditevent"],),
     }
 
     def ready(self):
@@ -42,6 +44,8 @@ class PrivacyDashboardConfig(OscarDashboardConfig):
         self.retention_view = views.RetentionView
         self.recovery_list_view = recovery_views.RecoveryListView
         self.recovery_detail_view = recovery_views.RecoveryDetailView
+        self.audit_list_view = views.AuditListView
+        self.audit_export_view = views.AuditExportView
 
     def get_urls(self):
         urls = [
@@ -62,6 +66,12 @@ class PrivacyDashboardConfig(OscarDashboardConfig):
                 "account-recovery/<int:pk>/",
                 self.recovery_detail_view.as_view(),
                 name="privacy-recovery-detail",
+            ),
+            path("audit/", self.audit_list_view.as_view(), name="privacy-audit-list"),
+            path(
+                "audit/export.csv",
+                self.audit_export_view.as_view(),
+                name="privacy-audit-export",
             ),
         ]
         return self.post_process_urls(urls)

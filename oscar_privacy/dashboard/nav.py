@@ -16,5 +16,6 @@ PRIVACY_NAVIGATION = {
             "label": _("Account recovery"),
             "url_name": "oscar_privacy_dashboard:privacy-recovery-list",
         },
+        {"label": _("Audit trail"), "url_name": "oscar_privacy_dashboard:privacy-audit-list"},
     ],
 }

@@ -1,13 +1,15 @@
 """Staff pages: consent records (per customer, per version) and their CSV export;
-the retention rules' next run and their history.
+the retention rules' next run and their history; the audit trail and its CSV export.
 
 Looking at a person's consents, and exporting any, is recorded in the
 audit trail.
 """
 
 import csv
+import json
 
 from django.apps import apps
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Count, Q
 from django.http import StreamingHttpResponse
 from django.utils import timezone
@@ -15,11 +17,17 @@ from django.views import generic
 
 from oscar_privacy import audit
 from oscar_privacy.exceptions import RetentionRuleError
-from oscar_privacy.models import ConsentAction, ConsentRecord, PolicyVersion, RetentionRun
+from oscar_privacy.models import (
+    AuditEvent,
+    ConsentAction,
+    ConsentRecord,
+    PolicyVersion,
+    RetentionRun,
+)
 from oscar_privacy.retention.apply import apply_rules
 from oscar_privacy.retention.rules import get_rules
 
-from .forms import ConsentFilterForm
+from .forms import AuditFilterForm, ConsentFilterForm
 
 EXPORT_COLUMNS = (
     "created_at",
@@ -199,3 +207,104 @@ def _model_name(label):
         return apps.get_model(label)._meta.verbose_name_plural
     except (LookupError, ValueError):
         return label
+
+
+AUDIT_EXPORT_COLUMNS = (
+    "created_at",
+    "kind",
+    "action",
+    "actor_id",
+    "actor_label",
+    "subject_id",
+    "target_type",
+    "target_id",
+    "reason",
+    "path",
+    "data",
+)
+
+
+class FilteredAuditMixin:
+    def get_filter_form(self):
+        if not hasattr(self, "_filter_form"):
+            self._filter_form = AuditFilterForm(self.request.GET or None)
+        return self._filter_form
+
+    def get_queryset(self):
+        form = self.get_filter_form()
+        queryset = AuditEvent.objects.select_related("subject")
+        if not form.is_bound:
+            return queryset
+        if not form.is_valid():
+            return queryset.none()
+        return form.filter(queryset)
+
+
+class AuditListView(FilteredAuditMixin, generic.ListView):
+    """The audit trail, newest first, filtered; looking at it is itself recorded."""
+
+    template_name = "oscar_privacy/dashboard/audit_list.html"
+    context_object_name = "events"
+    paginate_by = 50
+
+    def get(self, request, *args, **kwargs):
+        # Rendered first, so that the page does not list its own visit.
+        response = super().get(request, *args, **kwargs).render()
+        form = self.get_filter_form()
+        audit.record_read(
+            "audit.viewed",
+            request=request,
+            subject=form.subject(),
+            data={"filters": form.applied()},
+        )
+        return response
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["form"] = self.get_filter_form()
+        ctx["query_string"] = self.request.GET.urlencode()
+        return ctx
+
+
+class AuditExportView(FilteredAuditMixin, generic.View):
+    """The filtered events as CSV, streamed, oldest first."""
+
+    def get(self, request, *args, **kwargs):
+        form = self.get_filter_form()
+        event = audit.record(
+            "audit.exported",
+            request=request,
+            subject=form.subject(),
+            data={"filters": form.applied()},
+        )
+        # The events up to the export's own record, which it does not list.
+        queryset = self.get_queryset().select_related(None).filter(pk__lt=event.pk).order_by("pk")
+        writer = csv.writer(_Echo())
+        rows = (writer.writerow(row) for row in _audit_rows(queryset))
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+        return StreamingHttpResponse(
+            rows,
+            content_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="audit-{stamp}.csv"'},
+        )
+
+
+def _audit_rows(queryset):
+    yield AUDIT_EXPORT_COLUMNS
+    for event in queryset.iterator(chunk_size=2000):
+        yield [
+            _cell(value)
+            for value in (
+                event.created_at.isoformat(),
+                event.kind,
+                event.action,
+                event.actor_id or "",
+                event.actor_label,
+                event.subject_id or "",
+                event.target_type,
+                event.target_id,
+                event.reason,
+                event.path,
+                json.dumps(event.data, sort_keys=True, cls=DjangoJSONEncoder) if event.data else "",
+            )
+        ]
