@@ -44,20 +44,51 @@ EXPORT_COLUMNS = (
 )
 
 
-class FilteredConsentsMixin:
+class FilteredMixin:
+    """A list filtered by ``filter_form_class`` from the query string; nothing if it is invalid."""
+
+    filter_form_class = None
+
+    def base_queryset(self):
+        raise NotImplementedError
+
     def get_filter_form(self):
         if not hasattr(self, "_filter_form"):
-            self._filter_form = ConsentFilterForm(self.request.GET or None)
+            self._filter_form = self.filter_form_class(self.request.GET or None)
         return self._filter_form
 
     def get_queryset(self):
         form = self.get_filter_form()
-        queryset = ConsentRecord.objects.select_related("user", "version")
+        queryset = self.base_queryset()
         if not form.is_bound:
             return queryset
         if not form.is_valid():
             return queryset.none()
         return form.filter(queryset)
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["form"] = self.get_filter_form()
+        ctx["query_string"] = self.request.GET.urlencode()
+        return ctx
+
+
+def _csv_response(rows, name):
+    """``rows`` (lists of cells) streamed as a CSV attachment ``<name>-<date>.csv``."""
+    writer = csv.writer(_Echo())
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    return StreamingHttpResponse(
+        (writer.writerow(row) for row in rows),
+        content_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}-{stamp}.csv"'},
+    )
+
+
+class FilteredConsentsMixin(FilteredMixin):
+    filter_form_class = ConsentFilterForm
+
+    def base_queryset(self):
+        return ConsentRecord.objects.select_related("user", "version")
 
 
 class ConsentListView(FilteredConsentsMixin, generic.ListView):
@@ -77,12 +108,6 @@ class ConsentListView(FilteredConsentsMixin, generic.ListView):
             )
         return response
 
-    def get_context_data(self, **kwargs):
-        ctx = super().get_context_data(**kwargs)
-        ctx["form"] = self.get_filter_form()
-        ctx["query_string"] = self.request.GET.urlencode()
-        return ctx
-
 
 class ConsentExportView(FilteredConsentsMixin, generic.View):
     """The filtered records as CSV, streamed: memory stays flat for any count."""
@@ -96,14 +121,7 @@ class ConsentExportView(FilteredConsentsMixin, generic.View):
             subject=form.subject(),
             data={"filters": form.applied()},
         )
-        writer = csv.writer(_Echo())
-        rows = (writer.writerow(row) for row in _rows(queryset))
-        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-        return StreamingHttpResponse(
-            rows,
-            content_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="consents-{stamp}.csv"'},
-        )
+        return _csv_response(_rows(queryset), "consents")
 
 
 class _Echo:
@@ -224,20 +242,11 @@ AUDIT_EXPORT_COLUMNS = (
 )
 
 
-class FilteredAuditMixin:
-    def get_filter_form(self):
-        if not hasattr(self, "_filter_form"):
-            self._filter_form = AuditFilterForm(self.request.GET or None)
-        return self._filter_form
+class FilteredAuditMixin(FilteredMixin):
+    filter_form_class = AuditFilterForm
 
-    def get_queryset(self):
-        form = self.get_filter_form()
-        queryset = AuditEvent.objects.select_related("subject")
-        if not form.is_bound:
-            return queryset
-        if not form.is_valid():
-            return queryset.none()
-        return form.filter(queryset)
+    def base_queryset(self):
+        return AuditEvent.objects.select_related("subject")
 
 
 class AuditListView(FilteredAuditMixin, generic.ListView):
@@ -259,12 +268,6 @@ class AuditListView(FilteredAuditMixin, generic.ListView):
         )
         return response
 
-    def get_context_data(self, **kwargs):
-        ctx = super().get_context_data(**kwargs)
-        ctx["form"] = self.get_filter_form()
-        ctx["query_string"] = self.request.GET.urlencode()
-        return ctx
-
 
 class AuditExportView(FilteredAuditMixin, generic.View):
     """The filtered events as CSV, streamed, oldest first."""
@@ -279,14 +282,7 @@ class AuditExportView(FilteredAuditMixin, generic.View):
         )
         # The events up to the export's own record, which it does not list.
         queryset = self.get_queryset().select_related(None).filter(pk__lt=event.pk).order_by("pk")
-        writer = csv.writer(_Echo())
-        rows = (writer.writerow(row) for row in _audit_rows(queryset))
-        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-        return StreamingHttpResponse(
-            rows,
-            content_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="audit-{stamp}.csv"'},
-        )
+        return _csv_response(_audit_rows(queryset), "audit")
 
 
 def _audit_rows(queryset):
