@@ -29,6 +29,15 @@ from .passwords import (
 )
 
 
+def throttled_response(request, template_name, seconds):
+    """HTTP 429 rendering ``template_name``: try again in ``seconds`` (header and words)."""
+    response = TemplateResponse(
+        request, template_name, {"retry_after": in_words(seconds)}, status=429
+    )
+    response["Retry-After"] = str(seconds)
+    return response
+
+
 @method_decorator([sensitive_post_parameters("identifier"), csrf_protect], name="dispatch")
 class ForgottenPasswordView(generic.FormView):
     """Ask for a reset link by username or email address; rate limited per IP and identifier.
@@ -54,15 +63,7 @@ class ForgottenPasswordView(generic.FormView):
         return self.form_invalid(form)
 
     def throttled(self):
-        seconds = reset_retry_after()
-        response = TemplateResponse(
-            self.request,
-            self.throttled_template_name,
-            {"retry_after": in_words(seconds)},
-            status=429,
-        )
-        response["Retry-After"] = str(seconds)
-        return response
+        return throttled_response(self.request, self.throttled_template_name, reset_retry_after())
 
     def form_valid(self, form):
         form.save(request=self.request)

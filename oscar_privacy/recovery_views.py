@@ -5,7 +5,6 @@ The service is :mod:`oscar_privacy.recovery`; staff decide in the dashboard.
 
 from django.contrib import messages
 from django.shortcuts import redirect
-from django.template.response import TemplateResponse
 from django.urls import reverse_lazy
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
@@ -13,7 +12,7 @@ from django.views import generic
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
-from .passwords import in_words
+from .password_views import throttled_response
 from .recovery import recovery_request_throttled, recovery_retry_after, submit_recovery_request
 from .recovery_forms import AccountRecoveryForm
 
@@ -50,15 +49,9 @@ class AccountRecoveryView(LoggedOutOnlyMixin, generic.FormView):
         return super().post(request, *args, **kwargs)
 
     def throttled(self):
-        seconds = recovery_retry_after()
-        response = TemplateResponse(
-            self.request,
-            self.throttled_template_name,
-            {"retry_after": in_words(seconds)},
-            status=429,
+        return throttled_response(
+            self.request, self.throttled_template_name, recovery_retry_after()
         )
-        response["Retry-After"] = str(seconds)
-        return response
 
     def form_valid(self, form):
         if not form.is_robot():
