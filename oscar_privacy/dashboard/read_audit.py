@@ -7,8 +7,8 @@ consent and audit exports do. Nothing is recorded when the page is not
 shown: Oscar's permission check answers 403 before the view runs, an
 unknown order or customer is a 404 raised before the mixin records.
 
-The zero-fork app configs (:mod:`.users.apps`, :mod:`.orders.apps`,
-:mod:`.reports.apps`) put them on Oscar's views; a shop that forked those
+The zero-fork app configs (``oscar_privacy.dashboard.users.apps``,
+``.orders.apps``, ``.reports.apps``) put them on Oscar's views; a shop that forked those
 dashboard apps adds them to its own views::
 
     class OrderDetailView(OrderDetailReadMixin, views.OrderDetailView):
