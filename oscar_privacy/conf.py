@@ -214,6 +214,19 @@ class PrivacySettings:
         return self._get("RECOVERY_RATE_PER_IP", "5/h")
 
     @property
+    def HTTPS_REDIRECTED_UPSTREAM(self):
+        """Whether a proxy in front of Django terminates TLS and redirects HTTP to HTTPS.
+
+        ``False`` (default): Django itself must redirect plain HTTP requests
+        (``SECURE_SSL_REDIRECT = True``, check ``oscar_privacy.E013``).
+        ``True``: the load balancer or reverse proxy does it, so
+        ``SECURE_SSL_REDIRECT`` may stay off; Django must then be told which
+        header marks a request that arrived over HTTPS
+        (``SECURE_PROXY_SSL_HEADER``, check ``oscar_privacy.W013``).
+        """
+        return self._get("HTTPS_REDIRECTED_UPSTREAM", False)
+
+    @property
     def RECOVERY_DATE_TOLERANCE_DAYS(self):
         """How far, in days, the last order may be from the date a recovery requester gives."""
         return self._get("RECOVERY_DATE_TOLERANCE_DAYS", 31)

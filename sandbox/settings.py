@@ -6,6 +6,8 @@ Everything that differs between machines comes from the environment:
 - ``EMAIL_BACKEND``: default Django's console backend; any django-anymail
   backend (with ``ANYMAIL_*`` variables) works.
 - ``DJANGO_DEBUG``, ``DJANGO_SECRET_KEY``, ``DJANGO_ALLOWED_HOSTS``.
+- ``DJANGO_HTTPS=1``: the production HTTPS settings of docs/deploy.rst (the
+  sandbox's own server speaks plain HTTP, so they are off by default).
 """
 
 import os
@@ -24,6 +26,13 @@ env = os.environ.get
 DEBUG = env("DJANGO_DEBUG", "1") == "1"
 SECRET_KEY = env("DJANGO_SECRET_KEY", "sandbox-only-not-secret-" + "x" * 40)
 ALLOWED_HOSTS = env("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
+
+# HTTPS everywhere, as the privacy policy promises (`manage.py check --deploy`
+# reports what is missing: docs/deploy.rst).
+HTTPS = env("DJANGO_HTTPS", "0") == "1"
+SECURE_SSL_REDIRECT = HTTPS
+SECURE_HSTS_SECONDS = 365 * 24 * 60 * 60 if HTTPS else 0
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = LANGUAGE_COOKIE_SECURE = HTTPS
 
 DATABASES = {
     "default": dj_database_url.parse(
@@ -73,9 +82,9 @@ INSTALLED_APPS = [
     "oscar.apps.voucher.apps.VoucherConfig",
     "oscar.apps.wishlists.apps.WishlistsConfig",
     "oscar.apps.dashboard.apps.DashboardConfig",
-    "oscar.apps.dashboard.reports.apps.ReportsDashboardConfig",
+    "oscar_privacy.dashboard.reports.apps.ReportsDashboardConfig",
     "oscar_privacy.dashboard.users.apps.UsersDashboardConfig",
-    "oscar.apps.dashboard.orders.apps.OrdersDashboardConfig",
+    "oscar_privacy.dashboard.orders.apps.OrdersDashboardConfig",
     "oscar.apps.dashboard.catalogue.apps.CatalogueDashboardConfig",
     "oscar.apps.dashboard.offers.apps.OffersDashboardConfig",
     "oscar.apps.dashboard.partners.apps.PartnersDashboardConfig",
@@ -237,6 +246,9 @@ OSCAR_ALLOW_ANON_CHECKOUT = True
 OSCAR_ALLOW_ANON_REVIEWS = False
 # Oscar's default names a cookie it never sets: delete the real history cookie on logout.
 OSCAR_COOKIES_DELETE_ON_LOGOUT = ["oscar_history"]
+OSCAR_BASKET_COOKIE_SECURE = OSCAR_RECENTLY_VIEWED_COOKIE_SECURE = HTTPS
+# Links in Oscar's emails (password resets among them).
+OSCAR_URL_SCHEMA = "https" if HTTPS else "http"
 OSCAR_DASHBOARD_NAVIGATION = OSCAR_DASHBOARD_NAVIGATION + [PRIVACY_NAVIGATION]  # noqa: F405
 # Oscar's catalogue pages are Haystack searches: Whoosh is a pure-Python index
 # on disk, enough for a demo shop (load_demo_data builds it).

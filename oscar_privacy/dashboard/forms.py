@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib.auth import get_user_model
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -188,7 +189,10 @@ class AuditFilterForm(forms.Form):
         if customer and customer.isdigit():
             queryset = queryset.filter(subject_id=int(customer))
         elif customer:
-            queryset = queryset.filter(subject__email__iexact=customer)
+            # A guest has no account: events about their orders carry the address.
+            queryset = queryset.filter(
+                Q(subject__email__iexact=customer) | Q(data__email__iexact=customer)
+            )
         if data.get("action"):
             queryset = queryset.filter(action=data["action"])
         if data.get("kind"):

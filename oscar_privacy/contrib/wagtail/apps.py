@@ -15,7 +15,7 @@ class WagtailPrivacyConfig(AppConfig):
         from django.db.models.signals import post_save
         from wagtail.signals import page_published
 
-        from . import publishing
+        from . import checks, publishing  # noqa: F401  (checks: registers the legal pages check)
         from .models import LegalPagesSettings
 
         page_published.connect(publishing.on_page_published, dispatch_uid="oscar_privacy_legal")

@@ -3,15 +3,21 @@
 ``INSTALLED_APPS``: ``"oscar_privacy.dashboard.users.apps.UsersDashboardConfig"``
 instead of ``"oscar.apps.dashboard.users.apps.UsersDashboardConfig"`` (with
 ``"oscar_privacy.dashboard"`` installed too, for the templates). The app
-stays Oscar's; its "Send password reset email" address
+stays Oscar's; a customer's page and searches of the customer list are
+recorded in the audit trail
+(:class:`~oscar_privacy.dashboard.read_audit.CustomerDetailReadMixin`,
+:class:`~oscar_privacy.dashboard.read_audit.CustomerSearchReadMixin`), and
+its "Send password reset email" address
 (``dashboard:user-password-reset``) leads to
 :class:`~.views.PasswordResetView`, which asks for a reason and needs the
 ``oscar_privacy.reset_customer_password`` permission. A shop that forked the
-users dashboard sets ``password_reset_view`` to that view and
+users dashboard adds the two mixins to its views, sets ``password_reset_view`` to that view and
 ``permissions_map["user-password-reset"]`` to :func:`password_reset_permissions`.
 """
 
 from oscar.apps.dashboard.users import apps
+
+from oscar_privacy.wiring import with_mixin
 
 
 def password_reset_permissions():
@@ -25,8 +31,11 @@ def password_reset_permissions():
 class UsersDashboardConfig(apps.UsersDashboardConfig):
     def ready(self):
         super().ready()
+        from ..read_audit import CustomerDetailReadMixin, CustomerSearchReadMixin
         from .views import PasswordResetView
 
+        self.user_detail_view = with_mixin(CustomerDetailReadMixin, self.user_detail_view)
+        self.index_view = with_mixin(CustomerSearchReadMixin, self.index_view)
         self.password_reset_view = PasswordResetView
 
     def configure_permissions(self):
