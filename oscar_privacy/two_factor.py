@@ -281,14 +281,15 @@ def throttled_message(failure_count):
 # Reset -----------------------------------------------------------------------
 
 
-def reset_two_factor(user, *, reason, actor=None, request=None):
+def reset_two_factor(user, *, reason, actor=None, request=None, channel="command"):
     """Remove every two-factor device of ``user`` and end their sessions; returns how many.
 
     For a staff member who lost their phone and backup codes: at their next
     visit of a staff page they set up an authenticator again. Their stored
     sessions are deleted once the transaction commits, so a session opened
     with a stolen password cannot go on to the enrolment. Audited as
-    ``two_factor.reset`` with ``reason``.
+    ``two_factor.reset`` with ``reason`` and ``channel`` (what did it: the
+    ``"command"``); ``actor`` ``None`` is recorded as "system".
     """
     from .tasks import end_sessions
 
@@ -303,7 +304,7 @@ def reset_two_factor(user, *, reason, actor=None, request=None):
             subject=user,
             reason=reason,
             request=request,
-            data={"devices_removed": removed},
+            data={"devices_removed": removed, "channel": channel},
         )
         transaction.on_commit(lambda: end_sessions.enqueue(user.pk))
     return removed
