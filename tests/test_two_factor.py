@@ -430,3 +430,18 @@ def test_backup_codes_need_a_verified_session(client, staff):
     response = client.post(BACKUP_CODES)
     assert next_of(response) == (VERIFY, BACKUP_CODES)
     assert not StaticToken.objects.exists()
+
+
+def test_the_code_page_reads_in_french(client, staff):
+    device = give_authenticator(staff)
+    client.force_login(staff)
+    page = client.get(VERIFY, HTTP_ACCEPT_LANGUAGE="fr")
+    html = page.content.decode()
+    assert "<title>Double authentification" in html
+    assert "Mon application d&#x27;authentification" in html
+    response = client.post(
+        VERIFY,
+        {"otp_device": device.persistent_id, "otp_token": wrong_code(device)},
+        HTTP_ACCEPT_LANGUAGE="fr",
+    )
+    assert "Ce code n&#x27;est pas le bon" in response.content.decode()
