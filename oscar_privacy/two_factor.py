@@ -19,6 +19,7 @@ project where django-otp's plugins are not installed.
 
 from base64 import b32encode
 
+import segno
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -106,8 +107,6 @@ def qr_code_svg(device, title):
     Drawn here by segno: the secret never leaves the server in an image
     URL or to a QR code service.
     """
-    import segno
-
     return segno.make(device.config_url, error="m").svg_inline(
         scale=5, title=title, svgclass="two-factor-qr"
     )
