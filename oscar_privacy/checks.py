@@ -466,6 +466,7 @@ def check_staff_two_factor(app_configs=None, **kwargs):
     """Staff areas ask for a second factor: django-otp and the middleware in place, in order."""
     from django.urls import NoReverseMatch, reverse
 
+    from .middleware import staff_area_prefixes
     from .two_factor import configuration_problems
 
     if not app_settings.STAFF_TWO_FACTOR:
@@ -475,6 +476,15 @@ def check_staff_two_factor(app_configs=None, **kwargs):
         reverse("oscar_privacy:two-factor-verify")
     except NoReverseMatch:
         problems.append("The two-factor pages have no URL (oscar_privacy.urls is not included).")
+    try:
+        privacy_dashboard = reverse("oscar_privacy_dashboard:privacy-consent-list")
+    except NoReverseMatch:
+        privacy_dashboard = None
+    if privacy_dashboard and not privacy_dashboard.startswith(staff_area_prefixes()):
+        problems.append(
+            f"oscar_privacy's dashboard ({privacy_dashboard}) is mounted outside Oscar's "
+            "dashboard: its pages would not ask for the second factor."
+        )
     errors = []
     if problems:
         errors.append(
@@ -486,7 +496,8 @@ def check_staff_two_factor(app_configs=None, **kwargs):
                     "'django_otp.middleware.OTPMiddleware' then "
                     "'oscar_privacy.middleware.StaffTwoFactorMiddleware' after "
                     "'django.contrib.auth.middleware.AuthenticationMiddleware' in MIDDLEWARE, "
-                    "include oscar_privacy.urls (docs/security.rst); or set "
+                    "include oscar_privacy.urls, mount oscar_privacy's dashboard under Oscar's "
+                    "(docs/security.rst); or set "
                     "OSCAR_PRIVACY_STAFF_TWO_FACTOR = False if staff pass a second factor "
                     "another way."
                 ),

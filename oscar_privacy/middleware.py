@@ -68,6 +68,17 @@ TWO_FACTOR_EXEMPT_URL_NAMES = frozenset(
 """Views under a staff area that stay reachable before the second factor."""
 
 
+def staff_area_prefixes(urlconf=None):
+    """The paths of the staff areas' home pages in ``urlconf``, as a tuple."""
+    prefixes = []
+    for name in PROTECTED_URL_NAMES:
+        try:
+            prefixes.append(reverse(name, urlconf=urlconf))
+        except NoReverseMatch:
+            pass  # that area is not installed in this project
+    return tuple(prefixes)
+
+
 class StaffTwoFactorMiddleware:
     """Asks staff for their second factor before any page of a staff area.
 
@@ -96,13 +107,7 @@ class StaffTwoFactorMiddleware:
         urlconf = getattr(request, "urlconf", None)
         key = (urlconf, get_script_prefix())
         if key not in self._prefixes:
-            prefixes = []
-            for name in PROTECTED_URL_NAMES:
-                try:
-                    prefixes.append(reverse(name, urlconf=urlconf))
-                except NoReverseMatch:
-                    pass  # that area is not installed in this project
-            self._prefixes[key] = tuple(prefixes)
+            self._prefixes[key] = staff_area_prefixes(urlconf)
         return self._prefixes[key]
 
     def must_verify(self, request):

@@ -7,7 +7,7 @@ from django.contrib.sessions.models import Session
 from django.core.checks import run_checks
 from django.core.management import CommandError, call_command
 from django.test import Client
-from django.urls import path, reverse
+from django.urls import include, path, reverse
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from oscar.test.factories import UserFactory
@@ -145,6 +145,27 @@ def test_the_pages_must_have_urls(settings):
     settings.ROOT_URLCONF = __name__
     (error,) = check_staff_two_factor()
     assert "oscar_privacy.urls is not included" in error.msg
+
+
+class PrivacyDashboardElsewhere:
+    """A URLconf mounting oscar_privacy's dashboard outside Oscar's."""
+
+    urlpatterns = [
+        path("privacy/", include("oscar_privacy.urls")),
+        path(
+            "privacy-dashboard/",
+            include(apps.get_app_config("oscar_privacy_dashboard").urls[:2]),
+        ),
+        path("shop/", include(apps.get_app_config("oscar").urls[0])),
+    ]
+
+
+def test_the_privacy_dashboard_must_be_inside_a_staff_area(settings):
+    settings.ROOT_URLCONF = PrivacyDashboardElsewhere
+    (error,) = check_staff_two_factor()
+    assert error.id == "oscar_privacy.E012"
+    assert "(/privacy-dashboard/consents/) is mounted outside Oscar's dashboard" in error.msg
+    assert "oscar_privacy.urls is not included" not in error.msg
 
 
 def test_nothing_is_checked_when_the_setting_is_off(settings):
