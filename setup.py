@@ -36,6 +36,8 @@ setup(
         "django-ratelimit>=4.1",
         # Login throttling (oscar_privacy.throttling subclasses its backend and handler).
         "django-axes>=8.3,<9",
+        # QR codes of the staff two-factor enrolment, drawn as inline SVG.
+        "segno>=1.6",
     ],
     extras_require={
         "sandbox": [

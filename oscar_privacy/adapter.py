@@ -20,6 +20,18 @@ class DefaultPrivacyAdapter:
         """
         return bool(user.is_staff or user.is_superuser)
 
+    def requires_two_factor(self, user):
+        """Whether ``user`` must pass a second factor before the staff areas.
+
+        Staff, superusers and anyone allowed into Wagtail's admin: one
+        session opens Oscar's dashboard, Wagtail's admin and Django's admin
+        alike. Customers are never asked.
+        """
+        return bool(
+            user.is_authenticated
+            and (user.is_staff or user.is_superuser or user.has_perm("wagtailadmin.access_admin"))
+        )
+
     def get_actor_label(self, user):
         """The frozen label stored with an audit event for the person acting.
 

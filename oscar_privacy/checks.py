@@ -459,3 +459,60 @@ def check_wagtail_password_form(app_configs=None, **kwargs):
             )
         ]
     return []
+
+
+@checks.register(checks.Tags.security, checks.Tags.urls)
+def check_staff_two_factor(app_configs=None, **kwargs):
+    """Staff areas ask for a second factor: django-otp and the middleware in place, in order."""
+    from django.urls import NoReverseMatch, reverse
+
+    from .middleware import staff_area_prefixes
+    from .two_factor import configuration_problems
+
+    if not app_settings.STAFF_TWO_FACTOR:
+        return []
+    problems = configuration_problems()
+    try:
+        reverse("oscar_privacy:two-factor-verify")
+    except NoReverseMatch:
+        problems.append("The two-factor pages have no URL (oscar_privacy.urls is not included).")
+    try:
+        privacy_dashboard = reverse("oscar_privacy_dashboard:privacy-consent-list")
+    except NoReverseMatch:
+        privacy_dashboard = None
+    if privacy_dashboard and not privacy_dashboard.startswith(staff_area_prefixes()):
+        problems.append(
+            f"oscar_privacy's dashboard ({privacy_dashboard}) is mounted outside Oscar's "
+            "dashboard: its pages would not ask for the second factor."
+        )
+    errors = []
+    if problems:
+        errors.append(
+            checks.Error(
+                "Staff would not be asked for a second factor: " + " ".join(problems),
+                hint=(
+                    "Add 'django_otp', 'django_otp.plugins.otp_totp' and "
+                    "'django_otp.plugins.otp_static' to INSTALLED_APPS, list "
+                    "'django_otp.middleware.OTPMiddleware' then "
+                    "'oscar_privacy.middleware.StaffTwoFactorMiddleware' after "
+                    "'django.contrib.auth.middleware.AuthenticationMiddleware' in MIDDLEWARE, "
+                    "include oscar_privacy.urls, mount oscar_privacy's dashboard under Oscar's "
+                    "(docs/security.rst); or set "
+                    "OSCAR_PRIVACY_STAFF_TWO_FACTOR = False if staff pass a second factor "
+                    "another way."
+                ),
+                id="oscar_privacy.E012",
+            )
+        )
+    for name in ("OTP_TOTP_THROTTLE_FACTOR", "OTP_STATIC_THROTTLE_FACTOR"):
+        factor = getattr(settings, name, 1)
+        if not isinstance(factor, int | float) or factor <= 0:
+            errors.append(
+                checks.Warning(
+                    f"{name} = {factor!r}: wrong second-factor codes are not slowed down; "
+                    "whoever has a staff password can try codes as fast as the server answers.",
+                    hint=f"Remove {name} (django-otp's default is 1) or give it a positive value.",
+                    id="oscar_privacy.W010",
+                )
+            )
+    return errors

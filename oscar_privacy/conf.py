@@ -204,6 +204,19 @@ class PrivacySettings:
         return self._get("STAFF_RESET_DISABLES_PASSWORD", False)
 
     @property
+    def STAFF_TWO_FACTOR(self):
+        """Whether staff must pass a second factor before any staff page.
+
+        ``True`` (default): Oscar's dashboard, Wagtail's admin and Django's
+        admin ask every staff member for a code from an authenticator app
+        (or a backup code) once per session, and lead those without one
+        through the set-up (``oscar_privacy.middleware.StaffTwoFactorMiddleware``,
+        see ``docs/security.rst``). ``False`` for a shop that enforces
+        two-factor authentication another way (a single sign-on, a VPN).
+        """
+        return self._get("STAFF_TWO_FACTOR", True)
+
+    @property
     def RECOVERY_RATE_PER_IP(self):
         """How many account recovery requests one IP address may send (django-ratelimit rate).
 

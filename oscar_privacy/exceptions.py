@@ -41,3 +41,17 @@ class PasswordResetRefused(PrivacyError, ValueError):
     def __init__(self, message, *, reason):
         super().__init__(message)
         self.reason = reason
+
+
+class TwoFactorRefused(PrivacyError, ValueError):
+    """A code typed to set up or pass the staff second factor was not accepted.
+
+    ``reason`` is one of ``"wrong_code"`` (wrong, or already used),
+    ``"throttled"`` (too many wrong codes in a row: django-otp makes the
+    person wait) and ``"expired"`` (the enrolment began in another session,
+    or is already done). The message can be shown to the person.
+    """
+
+    def __init__(self, message, *, reason):
+        super().__init__(message)
+        self.reason = reason

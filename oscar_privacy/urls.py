@@ -5,7 +5,7 @@ path("privacy/", include("oscar_privacy.urls")),
 
 from django.urls import path
 
-from . import account_views, recovery_views, views
+from . import account_views, recovery_views, two_factor_views, views
 
 app_name = "oscar_privacy"
 
@@ -39,6 +39,14 @@ urlpatterns = [
         "account-recovery/sent/",
         recovery_views.AccountRecoverySentView.as_view(),
         name="account-recovery-sent",
+    ),
+    # Staff two-factor authentication (StaffTwoFactorMiddleware sends staff here).
+    path("staff/two-factor/", two_factor_views.VerifyView.as_view(), name="two-factor-verify"),
+    path("staff/two-factor/setup/", two_factor_views.SetupView.as_view(), name="two-factor-setup"),
+    path(
+        "staff/two-factor/backup-codes/",
+        two_factor_views.BackupCodesView.as_view(),
+        name="two-factor-backup-codes",
     ),
     path("accept/", views.AcceptPoliciesView.as_view(), name="accept-policies"),
     path("policies/<str:kind>/", views.PolicyVersionListView.as_view(), name="policy-versions"),

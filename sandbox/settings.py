@@ -125,6 +125,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # After django-otp's: staff pass their second factor before any staff page.
+    "oscar_privacy.middleware.StaffTwoFactorMiddleware",
     "oscar_privacy.middleware.PolicyAcceptanceMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -201,6 +203,14 @@ AXES_DISABLE_ACCESS_LOG = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = False
 # Behind a reverse proxy, tell axes which header holds the client's address:
 # AXES_IPWARE_PROXY_COUNT and AXES_IPWARE_META_PRECEDENCE_ORDER.
+
+# Staff two-factor authentication (django-otp; docs/security.rst). The issuer
+# names the shop in staff's authenticator apps. Wrong codes wait 1, 2, 4, 8...
+# seconds (django-otp's default factor of 1, written out here).
+OTP_TOTP_ISSUER = "Oscar Privacy Sandbox"
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+OSCAR_PRIVACY_STAFF_TWO_FACTOR = True
 
 # Oscar lives under /shop/, Wagtail serves the rest of the site.
 LOGIN_URL = reverse_lazy("customer:login")

@@ -1,6 +1,8 @@
 import pytest
 from oscar.test.factories import UserFactory
 
+from .staff import login_verified
+
 
 @pytest.fixture
 def customer(db):
@@ -10,6 +12,12 @@ def customer(db):
 @pytest.fixture
 def staff(db):
     return UserFactory(email="staff@example.com", username="staff", is_staff=True)
+
+
+@pytest.fixture
+def admin_client(client, admin_user):
+    """pytest-django's ``admin_client``, with a session that passed the second factor."""
+    return login_verified(client, admin_user)
 
 
 pytest_plugins = ["tests.datamap_helpers"]

@@ -25,6 +25,8 @@ from oscar_privacy.masking import mask_email, mask_name, mask_phone, mask_postco
 from oscar_privacy.models import AccountClosure, AuditEvent, PrivacyRequest
 from oscar_privacy.recovery import RecoveryError, candidates, decide, submit_recovery_request
 
+from .staff import login_verified
+
 pytestmark = pytest.mark.django_db
 
 Order = apps.get_model("order", "Order")
@@ -446,7 +448,7 @@ def test_only_staff_with_the_permissions_get_in(client, customer, staff, recover
     assert client.get(LIST_URL).status_code == 302  # to the dashboard login
     assert client.get(detail_url(recovery_request)).status_code == 302
     for user in (customer, staff):  # staff, but without the permissions
-        client.force_login(user)
+        login_verified(client, user)
         assert client.get(LIST_URL).status_code == 403
         assert client.get(detail_url(recovery_request)).status_code == 403
         response = client.post(detail_url(recovery_request), {"decision": "none", "reason": "x"})
@@ -457,7 +459,7 @@ def test_only_staff_with_the_permissions_get_in(client, customer, staff, recover
             content_type__app_label="oscar_privacy", codename="view_privacyrequest"
         )
     )
-    client.force_login(viewer)
+    login_verified(client, viewer)
     assert client.get(LIST_URL).status_code == 200
     assert client.get(detail_url(recovery_request)).status_code == 403
     assert not AuditEvent.objects.filter(kind=AuditEvent.Kind.READ).exists()
@@ -466,7 +468,7 @@ def test_only_staff_with_the_permissions_get_in(client, customer, staff, recover
 
 
 def test_the_menu_shows_account_recovery(client, officer):
-    client.force_login(officer)
+    login_verified(client, officer)
     assert LIST_URL in client.get(reverse("dashboard:index")).content.decode()
 
 
@@ -481,7 +483,7 @@ def test_the_list_puts_open_requests_first_flags_overdue_and_shows_no_names(
     done = submit_recovery_request(FACTS)
     decide(done, actor=officer, reason="no")
     fresh = submit_recovery_request(FACTS)
-    client.force_login(officer)
+    login_verified(client, officer)
     response = client.get(LIST_URL)
     assert list(response.context["privacy_requests"]) == [old, fresh, done]
     page = response.content.decode()
@@ -492,7 +494,7 @@ def test_the_list_puts_open_requests_first_flags_overdue_and_shows_no_names(
 def test_the_detail_shows_the_facts_and_masked_scored_candidates_and_audits_the_reads(
     client, officer, holder, namesake, recovery_request
 ):
-    client.force_login(officer)
+    login_verified(client, officer)
     response = client.get(detail_url(recovery_request))
     assert response.status_code == 200
     page = response.content.decode()
@@ -515,14 +517,14 @@ def test_scripts_in_what_the_requester_wrote_are_escaped(client, officer):
     privacy_request = submit_recovery_request(
         {"first_name": script, "last_name": f"<b>{script}</b>", "message": script}
     )
-    client.force_login(officer)
+    login_verified(client, officer)
     page = client.get(detail_url(privacy_request)).content.decode()
     assert "<script>alert" not in page
     assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in page
 
 
 def test_staff_decide_a_match_from_the_page(client, officer, holder, recovery_request, mailoutbox):
-    client.force_login(officer)
+    login_verified(client, officer)
     response = client.post(
         detail_url(recovery_request), {"decision": str(holder.pk), "reason": "All facts match"}
     )
@@ -535,7 +537,7 @@ def test_staff_decide_a_match_from_the_page(client, officer, holder, recovery_re
 
 
 def test_staff_decide_no_match_from_the_page(client, officer, holder, recovery_request, mailoutbox):
-    client.force_login(officer)
+    login_verified(client, officer)
     response = client.post(detail_url(recovery_request), {"decision": "none", "reason": "No"})
     assert response.status_code == 302
     recovery_request.refresh_from_db()
@@ -559,7 +561,7 @@ def test_a_bad_or_tampered_decision_is_a_form_error(
 ):
     if data["decision"] == "staff":
         data = {**data, "decision": str(officer.pk)}
-    client.force_login(officer)
+    login_verified(client, officer)
     response = client.post(detail_url(recovery_request), data)
     assert response.status_code == 400
     assert response.context["form"].errors
@@ -572,7 +574,7 @@ def test_a_decided_request_cannot_be_decided_again_from_the_page(
     client, officer, holder, recovery_request, mailoutbox
 ):
     decide(recovery_request, actor=officer, reason="No")
-    client.force_login(officer)
+    login_verified(client, officer)
     response = client.post(
         detail_url(recovery_request), {"decision": str(holder.pk), "reason": "after all"}
     )
@@ -584,7 +586,7 @@ def test_a_decided_request_cannot_be_decided_again_from_the_page(
 
 def test_unknown_or_other_kinds_of_request_are_404(client, officer, recovery_request):
     other = PrivacyRequest.objects.create(kind=PrivacyRequest.Kind.ACCESS)
-    client.force_login(officer)
+    login_verified(client, officer)
     assert client.get(detail_url(other)).status_code == 404
     assert client.post(detail_url(other), {"decision": "none", "reason": "x"}).status_code == 404
     missing = reverse("oscar_privacy_dashboard:privacy-recovery-detail", args=[999999])
@@ -597,7 +599,7 @@ def test_an_undecryptable_request_says_so_and_may_still_be_closed(
     client, officer, holder, recovery_request, settings
 ):
     settings.OSCAR_PRIVACY_ENCRYPTION_KEYS = ["bm90LXRoZS1rZXktdXNlZC1mb3ItdGhlLXJlcXVlc3Q="]
-    client.force_login(officer)
+    login_verified(client, officer)
     response = client.get(detail_url(recovery_request))
     assert response.status_code == 200
     assert "cannot be decrypted" in response.content.decode()

@@ -14,6 +14,8 @@ from oscar_privacy import audit
 from oscar_privacy.dashboard.nav import PRIVACY_NAVIGATION
 from oscar_privacy.models import AuditEvent
 
+from .staff import login_verified
+
 pytestmark = pytest.mark.django_db
 LIST = reverse("oscar_privacy_dashboard:privacy-audit-list")
 EXPORT = reverse("oscar_privacy_dashboard:privacy-audit-export")
@@ -52,9 +54,9 @@ def test_the_menu_has_an_audit_entry(client, auditor, staff):
     assert "oscar_privacy_dashboard:privacy-audit-list" in [
         child["url_name"] for child in PRIVACY_NAVIGATION["children"]
     ]
-    client.force_login(auditor)
+    login_verified(client, auditor)
     assert f'href="{LIST}"' in client.get(reverse("dashboard:index")).content.decode()
-    client.force_login(staff)
+    login_verified(client, staff)
     assert f'href="{LIST}"' not in client.get(reverse("dashboard:index")).content.decode()
 
 
@@ -63,14 +65,14 @@ def test_only_staff_with_the_permission_get_in(client, customer, staff, auditor,
     assert client.get(url).status_code == 302  # to the dashboard login
     client.force_login(customer)
     assert client.get(url).status_code in (302, 403)
-    client.force_login(staff)  # staff, but without the permission
+    login_verified(client, staff)  # staff, but without the permission
     assert client.get(url).status_code == 403
-    client.force_login(auditor)
+    login_verified(client, auditor)
     assert client.get(url).status_code == 200
 
 
 def test_newest_first_and_viewing_is_recorded(client, auditor, events):
-    client.force_login(auditor)
+    login_verified(client, auditor)
     response = client.get(LIST)
     assert _listed(response) == [events[name].pk for name in ("system", "other", "reset", "old")]
     assert "password.reset_link_sent" in dict(response.context["form"].fields["action"].choices)
@@ -95,12 +97,12 @@ def test_newest_first_and_viewing_is_recorded(client, auditor, events):
     ],
 )
 def test_filters(client, auditor, events, filters, expected):
-    client.force_login(auditor)
+    login_verified(client, auditor)
     assert _listed(client.get(LIST, filters)) == [events[name].pk for name in expected]
 
 
 def test_filter_by_customer_id_and_dates_records_the_subject(client, auditor, customer, events):
-    client.force_login(auditor)
+    login_verified(client, auditor)
     today = timezone.localdate()
     response = client.get(LIST, {"customer": customer.pk, "date_from": today, "date_to": today})
     assert _listed(response) == [events["reset"].pk]
@@ -124,7 +126,7 @@ def test_filter_by_customer_id_and_dates_records_the_subject(client, auditor, cu
     ],
 )
 def test_bad_filters_are_form_errors(client, auditor, events, filters):
-    client.force_login(auditor)
+    login_verified(client, auditor)
     response = client.get(LIST, filters)
     assert response.status_code == 200
     assert response.context["form"].errors
@@ -133,7 +135,7 @@ def test_bad_filters_are_form_errors(client, auditor, events, filters):
 
 
 def test_query_count_does_not_grow_with_the_page(client, auditor, customer, staff):
-    client.force_login(auditor)
+    login_verified(client, auditor)
 
     def queries():
         with CaptureQueriesContext(connection) as captured:
@@ -155,7 +157,7 @@ def test_query_count_does_not_grow_with_the_page(client, auditor, customer, staf
 
 
 def test_csv_export_is_filtered_neutralised_and_recorded(client, auditor, customer, events):
-    client.force_login(auditor)
+    login_verified(client, auditor)
     response = client.get(EXPORT, {"customer": customer.pk})
     assert response["Content-Disposition"].startswith('attachment; filename="audit-')
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))

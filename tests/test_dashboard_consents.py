@@ -16,6 +16,7 @@ from oscar_privacy.models import (
 )
 
 from .shop import publish
+from .staff import login_verified
 
 pytestmark = pytest.mark.django_db
 LIST = reverse("oscar_privacy_dashboard:privacy-consent-list")
@@ -61,14 +62,14 @@ def test_only_staff_with_the_permission_get_in(client, customer, staff, officer,
     assert client.get(url).status_code == 302  # to the dashboard login
     client.force_login(customer)
     assert client.get(url).status_code in (302, 403)
-    client.force_login(staff)  # staff, but without the permission
+    login_verified(client, staff)  # staff, but without the permission
     assert client.get(url).status_code == 403
-    client.force_login(officer)
+    login_verified(client, officer)
     assert client.get(url).status_code == 200
 
 
 def test_the_consents_of_one_customer(client, officer, customer, records):
-    client.force_login(officer)
+    login_verified(client, officer)
     response = client.get(LIST, {"customer": customer.pk})
     assert [r.user for r in response.context["consents"]] == [customer]
     event = AuditEvent.objects.get()
@@ -82,7 +83,7 @@ def test_the_consents_of_one_customer(client, officer, customer, records):
 
 def test_the_consents_of_one_version(client, officer, records):
     v1, v2 = records
-    client.force_login(officer)
+    login_verified(client, officer)
     response = client.get(LIST, {"version": v2.pk})
     assert [r.version for r in response.context["consents"]] == [v2]
     versions = client.get(VERSIONS)
@@ -102,7 +103,7 @@ def test_the_consents_of_one_version(client, officer, records):
     ],
 )
 def test_bad_filters_are_form_errors_and_show_nothing(client, officer, records, query):
-    client.force_login(officer)
+    login_verified(client, officer)
     response = client.get(LIST, query)
     assert response.status_code == 200
     assert response.context["form"].errors
@@ -111,7 +112,7 @@ def test_bad_filters_are_form_errors_and_show_nothing(client, officer, records, 
 
 
 def test_the_csv_export_streams_every_record_and_neutralises_formulas(client, officer, records):
-    client.force_login(officer)
+    login_verified(client, officer)
     response = client.get(EXPORT)
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
@@ -127,13 +128,13 @@ def test_the_csv_export_streams_every_record_and_neutralises_formulas(client, of
 
 def test_the_customer_page_links_to_their_consents(client, officer, customer):
     officer.user_permissions.add(Permission.objects.get(codename="view_user"))
-    client.force_login(officer)
+    login_verified(client, officer)
     response = client.get(reverse("dashboard:user-detail", args=[customer.pk]))
     assert f"{LIST}?customer={customer.pk}" in response.content.decode()
 
 
 def test_the_menu_shows_privacy_to_those_who_may_see_it(client, officer, staff):
-    client.force_login(officer)
+    login_verified(client, officer)
     assert LIST in client.get(reverse("dashboard:index")).content.decode()
-    client.force_login(staff)
+    login_verified(client, staff)
     assert LIST not in client.get(reverse("dashboard:index")).content.decode()

@@ -16,6 +16,8 @@ from oscar_privacy.retention.apply import apply_rules
 from oscar_privacy.retention.handlers import steps_for
 from oscar_privacy.retention.rules import get_rules
 
+from .staff import login_verified
+
 pytestmark = pytest.mark.django_db
 URL = reverse("oscar_privacy_dashboard:privacy-retention")
 Order = apps.get_model("order", "Order")
@@ -63,23 +65,23 @@ def test_only_staff_with_the_permission_get_in(client, customer, staff, officer)
     assert client.get(URL).status_code == 302  # to the dashboard login
     client.force_login(customer)
     assert client.get(URL).status_code in (302, 403)
-    client.force_login(staff)  # staff, but without the permission
+    login_verified(client, staff)  # staff, but without the permission
     assert client.get(URL).status_code == 403
-    client.force_login(officer)
+    login_verified(client, officer)
     assert client.get(URL).status_code == 200
 
 
 def test_the_menu_shows_retention_to_those_who_may_see_it(client, officer, staff):
-    client.force_login(officer)
+    login_verified(client, officer)
     assert URL in client.get(reverse("dashboard:index")).content.decode()
-    client.force_login(staff)
+    login_verified(client, staff)
     assert URL not in client.get(reverse("dashboard:index")).content.decode()
 
 
 def test_the_preview_matches_a_dry_run_and_changes_nothing(
     client, officer, expired_export, old_guest_order
 ):
-    client.force_login(officer)
+    login_verified(client, officer)
     response = client.get(URL)
     assert response.status_code == 200
     counts = preview_counts(response)
@@ -98,7 +100,7 @@ def test_the_preview_matches_a_dry_run_and_changes_nothing(
 
 
 def test_every_rule_is_listed_with_its_period_in_words(client, officer):
-    client.force_login(officer)
+    login_verified(client, officer)
     response = client.get(URL)
     rows = {row["rule"].name: row for row in response.context["preview"]}
     assert list(rows) == list(get_rules())
@@ -116,7 +118,7 @@ def test_a_slow_preview_stops_and_says_its_counts_are_a_minimum(
     client, officer, expired_export, monkeypatch
 ):
     monkeypatch.setattr(RetentionView, "preview_max_seconds", 0)
-    client.force_login(officer)
+    login_verified(client, officer)
     response = client.get(URL)
     rows = {row["rule"].name: row for row in response.context["preview"]}
     # A rule with rows left stops before its first batch; one with none is done.
@@ -138,7 +140,7 @@ def test_the_history_lists_runs_newest_first_50_to_a_page(client, officer):
         for i in range(1, 53)
     )
     killed = RetentionRun.objects.create(rule="data_exports", dry_run=True, stopped_early=True)
-    client.force_login(officer)
+    login_verified(client, officer)
     response = client.get(URL)
     runs = list(response.context["runs"])
     assert len(runs) == 50
@@ -158,7 +160,7 @@ def test_the_history_lists_runs_newest_first_50_to_a_page(client, officer):
 
 def test_a_misconfigured_rule_is_shown_not_a_server_error(client, officer, settings):
     settings.OSCAR_PRIVACY_RETENTION = {"sessions": {"period": "soon"}}
-    client.force_login(officer)
+    login_verified(client, officer)
     response = client.get(URL)
     assert response.status_code == 200
     assert "OSCAR_PRIVACY_RETENTION[&#x27;sessions&#x27;]" in response.content.decode()
@@ -168,7 +170,7 @@ def test_the_page_costs_a_bounded_number_of_queries(
     client, officer, expired_export, old_guest_order, django_assert_max_num_queries
 ):
     RetentionRun.objects.create(rule="sessions", counts={"sessions.Session": 3})
-    client.force_login(officer)
+    login_verified(client, officer)
     # About 41: session, user and permissions, the history page, and per step of every
     # automated rule one query per batch plus its counts; it does not grow with the rows.
     with django_assert_max_num_queries(45):
@@ -198,7 +200,7 @@ def test_a_run_killed_long_ago_is_shown_interrupted(client, officer):
         RetentionRun.Status.STOPPED_EARLY,
         RetentionRun.Status.FINISHED,
     ]
-    client.force_login(officer)
+    login_verified(client, officer)
     html = client.get(URL).content.decode()
     assert "interrupted: killed before its end; the next run goes on" in html
     assert "not finished: still running, or killed" in html

@@ -5,6 +5,8 @@ from oscar_privacy.consent import text_digest
 from oscar_privacy.contrib.wagtail.models import LegalPage, LegalPagesSettings
 from oscar_privacy.models import PolicyVersion
 
+from .staff import login_verified
+
 pytestmark = pytest.mark.django_db
 
 
@@ -108,7 +110,7 @@ def test_versions_survive_the_page(privacy_page):
 def test_editors_see_versions_read_only(client, privacy_page, django_user_model):
     publish(privacy_page)
     editor = django_user_model.objects.create_superuser("editor", "editor@example.com", "pw")
-    client.force_login(editor)
+    login_verified(client, editor)
     listing = client.get("/cms/policy_versions/")
     assert listing.status_code == 200
     assert "Privacy policy" in listing.content.decode()

@@ -44,6 +44,7 @@ from oscar_privacy.forms import acceptance_label
 from oscar_privacy.models import PolicyKind
 
 from .shop import publish
+from .staff import login_verified
 
 PACKAGE = Path(__file__).parents[1] / "oscar_privacy"
 PO = PACKAGE / "locale" / "fr" / "LC_MESSAGES" / "django.po"
@@ -313,7 +314,7 @@ def test_a_dashboard_page_reads_in_french(client, db, french):
             content_type__app_label="oscar_privacy", codename="view_consentrecord"
         )
     )
-    client.force_login(officer)
+    login_verified(client, officer)
     response = client.get(
         reverse("oscar_privacy_dashboard:privacy-consent-list"), HTTP_ACCEPT_LANGUAGE="fr"
     )

@@ -9,6 +9,7 @@ from django.core import mail
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from wagtail.models import Site
 
 from oscar_privacy.models import ConsentRecord, PolicyVersion
@@ -19,6 +20,7 @@ from sandbox.shop.management.commands.load_demo_data import (
 )
 
 from .shop import ACCEPT_ALL, consent_data
+from .staff import code_now
 
 pytestmark = [
     pytest.mark.django_db,
@@ -212,6 +214,14 @@ def test_customer_logs_in_and_reaches_their_account(client, demo_data):
 
 def test_staff_logs_in_and_reaches_the_dashboard_and_the_cms(client, demo_data):
     log_in(client, "staff@example.com", STAFF_PASSWORD)
+
+    # First the second factor: the demo staff set up their authenticator app.
+    response = client.get(reverse("dashboard:index"))
+    setup = reverse("oscar_privacy:two-factor-setup")
+    assert response["Location"].startswith(setup)
+    client.get(setup)
+    device = TOTPDevice.objects.get(user__email="staff@example.com", confirmed=False)
+    assert client.post(setup, {"otp_token": code_now(device)}).status_code == 302
 
     assert client.get(reverse("dashboard:index")).status_code == 200
     assert client.get(reverse("wagtailadmin_home")).status_code == 200

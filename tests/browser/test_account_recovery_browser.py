@@ -30,6 +30,8 @@ from oscar.test.factories import (
 
 from oscar_privacy.models import AuditEvent, PrivacyRequest
 
+from .second_factor import give_authenticator, pass_second_factor
+
 try:
     from playwright.sync_api import expect
 except ImportError:  # the ``browser`` fixture says what to install
@@ -99,6 +101,7 @@ def officer(db):
             codename__in=["view_privacyrequest", "change_privacyrequest"],
         )
     )
+    give_authenticator(user)
     return user
 
 
@@ -136,6 +139,7 @@ def test_a_reconciliation_from_the_form_to_the_new_password(
     page.get_by_label("Username").fill("officer")
     page.get_by_label("Password").fill(STAFF_PASSWORD)
     page.get_by_role("button", name="Login").click()
+    pass_second_factor(page, officer.totpdevice_set.get())
     arrive(page, live_server.url + reverse("dashboard:index"))
     page.get_by_role("button", name="Privacy").click()
     page.get_by_role("link", name="Account recovery").click()

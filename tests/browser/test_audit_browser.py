@@ -19,6 +19,8 @@ from oscar.test.factories import UserFactory
 from oscar_privacy import audit
 from oscar_privacy.models import AuditEvent
 
+from .second_factor import give_authenticator, pass_second_factor
+
 try:
     from playwright.sync_api import expect
 except ImportError:  # the ``browser`` fixture says what to install
@@ -36,6 +38,7 @@ def officer(db):
     user.user_permissions.add(
         Permission.objects.get(content_type__app_label="oscar_privacy", codename="view_auditevent")
     )
+    give_authenticator(user)
     return user
 
 
@@ -67,6 +70,8 @@ def test_the_officer_filters_the_trail(live_server, page, officer, trail):
     form.get_by_label("Username").fill("dpo")
     form.get_by_label("Password").fill(PASSWORD)
     form.get_by_role("button", name="Login").click()
+    pass_second_factor(page, officer.totpdevice_set.get())
+    expect(page).to_have_url(live_server.url + reverse("dashboard:index"))
     page.wait_for_load_state("load")
 
     page.goto(reverse("oscar_privacy_dashboard:privacy-audit-list"))

@@ -18,6 +18,8 @@ from oscar.test.factories import UserFactory
 
 from oscar_privacy.models import AuditEvent
 
+from .second_factor import give_authenticator, pass_second_factor
+
 try:
     from playwright.sync_api import expect
 except ImportError:  # the ``browser`` fixture says what to install
@@ -55,6 +57,7 @@ def agent(db):
             content_type__app_label="oscar_privacy", codename="reset_customer_password"
         ),
     )
+    give_authenticator(user)
     return user
 
 
@@ -82,12 +85,13 @@ def test_staff_send_a_reset_link_and_the_customer_chooses_a_password(
     cache.clear()  # the rate limit of reset links counts there
     detail = at(live_server, "dashboard:user-detail", pk=customer.pk)
 
-    # Customer service logs into the dashboard and opens the customer.
+    # Customer service logs into the dashboard, types the code of their app, opens the customer.
     page.goto(reverse("dashboard:login"))
     form = page.locator("#dashboard_login_form")
     form.get_by_label("Username").fill("agent")
     form.get_by_label("Password").fill(AGENT_PASSWORD)
     form.get_by_role("button", name="Login").click()
+    pass_second_factor(page, agent.totpdevice_set.get())
     arrive(page, at(live_server, "dashboard:index"))
     page.goto(reverse("dashboard:users-index"))
     page.get_by_role("link", name=EMAIL).click()
