@@ -38,3 +38,5 @@ STORAGES = {
 }
 # A fixed test key (never use it elsewhere), so the suite runs as production does.
 OSCAR_PRIVACY_ENCRYPTION_KEYS = ["VGVzdHMtb25seS1rZXktZm9yLW9zY2FyLXByaXZhY3k="]
+# Newsletter links as a production shop has them: https, on the test client's host.
+OSCAR_PRIVACY_NEWSLETTER_SITE_URL = "https://testserver"

@@ -395,6 +395,10 @@ def _unconfirmed(queryset, ctx, rule):
     return queryset.filter(status=queryset.model.UNCONFIRMED)
 
 
+def _pending(queryset, ctx, rule):
+    return queryset.filter(state="pending", requested_at__lt=rule.cutoff(ctx.now))
+
+
 def _idle_user_record(queryset, ctx, rule):
     cutoff = rule.cutoff(ctx.now)
     queryset = queryset.filter(Q(date_last_order__isnull=True) | Q(date_last_order__lt=cutoff))
@@ -457,9 +461,14 @@ HANDLERS = {
             )
         ],
     ),
+    "unconfirmed_subscriptions": (
+        Action.DELETE,
+        lambda rule: [_delete(rule, "oscar_privacy_newsletter.Subscription", _pending)],
+    ),
     "email_history": (
         Action.DELETE,
         lambda rule: [
+            _delete(rule, "oscar_privacy_newsletter.Delivery", _older("created_at")),
             _delete(
                 rule, "communication.Email", _older("date_sent"), _customers_only("user", True)
             ),
