@@ -15,6 +15,7 @@ is ignored. Unknown events are logged and ignored.
 token unsubscribes, as the ``mailto:`` link of ``List-Unsubscribe`` promises.
 """
 
+import datetime
 import logging
 import re
 
@@ -43,6 +44,9 @@ REJECTION_STATES = {
 """A message the provider refused to send, because of what it knows of the address."""
 
 TOKEN = re.compile(r"[0-9a-z]+:[A-Za-z0-9_-]{20,}")
+
+CLOCK_TOLERANCE = datetime.timedelta(seconds=2)
+"""Providers date events to the second, and their clocks are not ours."""
 
 # anymail calls some temporary failures "bounced" (Postmark's SoftBounce, for
 # one): the provider's own words say whether the mailbox is gone for good.
@@ -123,7 +127,7 @@ def apply_event(email, state, *, esp_name, occurred_at=None, detail=""):
         return "suppressed"
     if subscription.state not in Subscription.ACTIVE:
         return "ignored"  # a duplicate, or news of an address already off the list
-    if occurred_at is not None and occurred_at < subscription.changed_at:
+    if occurred_at is not None and occurred_at < subscription.changed_at - CLOCK_TOLERANCE:
         return "ignored"  # older than the current state: a re-subscription came after it
     changed = end_subscription(subscription, via=Channel.ESP, state=state, detail=detail)
     return "applied" if changed else "ignored"
