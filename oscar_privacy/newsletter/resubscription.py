@@ -61,7 +61,7 @@ def confirm_resubscription(token, *, request=None):
     now = timezone.now()
     with transaction.atomic():
         privacy_request = (
-            PrivacyRequest.objects.select_for_update()
+            PrivacyRequest.objects.select_for_update(of=("self",))
             .select_related("user")
             .filter(pk=pk, kind=PrivacyRequest.Kind.RESUBSCRIPTION)
             .first()
