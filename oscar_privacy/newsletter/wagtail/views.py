@@ -1,11 +1,22 @@
-"""The Wagtail admin page of an issue's sending: test, send, and the send log."""
+"""Wagtail admin pages: an issue's sending (test, send, the send log) and the subscribers."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count
+from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from oscar_privacy.newsletter.forms import ImportForm
+from oscar_privacy.newsletter.models import Subscription
+from oscar_privacy.newsletter.transfer import (
+    export_rows,
+    import_addresses,
+    read_addresses,
+    record_export,
+)
 
 from .models import NewsletterIssue
 from .sending import AlreadySent, recipient_count, send_issue, send_test_to_editor
@@ -53,3 +64,56 @@ def issue_sending(request, pk):
         "header_title": issue.title,
     }
     return TemplateResponse(request, "oscar_privacy/newsletter/wagtail/sending.html", context)
+
+
+VIEW_SUBSCRIBERS = "oscar_privacy_newsletter.view_subscription"
+ADD_SUBSCRIBERS = "oscar_privacy_newsletter.add_subscription"
+
+
+def subscribers(request):
+    """The list in numbers, its CSV export and the import form (staff with the permissions)."""
+    if not request.user.has_perm(VIEW_SUBSCRIBERS):
+        raise PermissionDenied
+    form = ImportForm()
+    if request.method == "POST":
+        if not request.user.has_perm(ADD_SUBSCRIBERS):
+            raise PermissionDenied
+        form = ImportForm(request.POST, request.FILES)
+        if form.is_valid():
+            text = form.cleaned_data["file"].read().decode("utf-8-sig", errors="replace")
+            counts = import_addresses(
+                read_addresses(text),
+                confirmed=form.cleaned_data["confirmed"],
+                actor=request.user,
+                request=request,
+            )
+            messages.success(
+                request,
+                _(
+                    "Import done: %(added)s subscribed, %(pending)s asked to confirm, "
+                    "%(already)s already on the list, %(suppressed)s skipped (unsubscribed or "
+                    "bounced), %(invalid)s invalid."
+                )
+                % counts,
+            )
+            return redirect("oscar_privacy_newsletter_subscribers")
+    counts = dict(Subscription.objects.values_list("state").annotate(count=Count("pk")).order_by())
+    states = [(label, counts.get(value, 0)) for value, label in Subscription.State.choices]
+    context = {
+        "states": states,
+        "form": form,
+        "can_import": request.user.has_perm(ADD_SUBSCRIBERS),
+        "header_title": _("Newsletter subscribers"),
+    }
+    return TemplateResponse(request, "oscar_privacy/newsletter/wagtail/subscribers.html", context)
+
+
+def export_subscribers(request):
+    """The confirmed subscribers as CSV, streamed; audited."""
+    if not request.user.has_perm(VIEW_SUBSCRIBERS):
+        raise PermissionDenied
+    record_export(actor=request.user, request=request)
+    response = StreamingHttpResponse(export_rows(), content_type="text/csv; charset=utf-8")
+    filename = f"newsletter-subscribers-{timezone.localdate():%Y-%m-%d}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

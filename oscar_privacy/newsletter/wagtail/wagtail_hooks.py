@@ -3,12 +3,13 @@
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.admin.menu import MenuItem
 from wagtail.admin.widgets import ListingButton
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 from .models import NewsletterIssue
-from .views import issue_sending
+from .views import VIEW_SUBSCRIBERS, export_subscribers, issue_sending, subscribers
 
 
 class NewsletterIssueViewSet(SnippetViewSet):
@@ -31,8 +32,29 @@ def register_sending_url():
             "newsletter/<int:pk>/sending/",
             issue_sending,
             name="oscar_privacy_newsletter_issue_sending",
-        )
+        ),
+        path("newsletter/subscribers/", subscribers, name="oscar_privacy_newsletter_subscribers"),
+        path(
+            "newsletter/subscribers/export/",
+            export_subscribers,
+            name="oscar_privacy_newsletter_export",
+        ),
     ]
+
+
+class SubscribersMenuItem(MenuItem):
+    def is_shown(self, request):
+        return request.user.has_perm(VIEW_SUBSCRIBERS)
+
+
+@hooks.register("register_admin_menu_item")
+def register_subscribers_menu_item():
+    return SubscribersMenuItem(
+        _("Subscribers"),
+        reverse("oscar_privacy_newsletter_subscribers"),
+        icon_name="group",
+        order=301,
+    )
 
 
 @hooks.register("register_snippet_listing_buttons")
