@@ -152,3 +152,13 @@ def test_the_urls_check_without_the_newsletter_urls(settings):
 
     settings.ROOT_URLCONF = __name__  # this module's urlpatterns: the sandbox's but the newsletter
     assert [message.id for message in check_newsletter_urls()] == ["oscar_privacy.E019"]
+
+
+def test_an_address_left_on_an_ended_subscription_is_erased_by_retention():
+    lists(subscribed=["kept@example.com", "left@example.com"])
+    Subscription.objects.filter(email="left@example.com").update(state=State.UNSUBSCRIBED)
+    apply_rules(["newsletter_subscriptions"])
+    assert dict(Subscription.objects.values_list("email_hash", "email")) == {
+        address_hash("kept@example.com"): "kept@example.com",
+        address_hash("left@example.com"): "",
+    }
