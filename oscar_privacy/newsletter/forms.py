@@ -22,9 +22,25 @@ class SubscribeForm(ConsentFieldsMixin, forms.Form):
     )
     field_order = ["email"]
 
+    @property
+    def consent_part(self):
+        """The form without its address, for ``oscar_privacy/partials/consent_fields.html``."""
+        return _ConsentPart(self)
+
     def acceptances(self):
         """The policy acceptances to record: ``[(purpose, action, version)]``."""
         return self.consent_entries()
+
+
+class _ConsentPart:
+    def __init__(self, form):
+        self.form = form
+
+    def hidden_fields(self):
+        return self.form.hidden_fields()
+
+    def visible_fields(self):
+        return [field for field in self.form.visible_fields() if field.name != "email"]
 
 
 class ImportForm(forms.Form):
