@@ -170,3 +170,43 @@ def test_the_webhook_secret_check(settings):
     assert check_webhook_secret() == []
     settings.ANYMAIL = {}
     assert [message.id for message in check_webhook_secret()] == ["oscar_privacy.E020"]
+
+
+def mailjet(client, settings, events):
+    secret = base64.b64encode(settings.ANYMAIL["WEBHOOK_SECRET"].encode()).decode()
+    return client.post(
+        reverse("anymail:mailjet_tracking_webhook"),
+        json.dumps(events),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Basic {secret}",
+    )
+
+
+@pytest.mark.parametrize("count", [3, 30])
+def test_a_batch_of_events_costs_the_same_queries_whatever_its_size(
+    client, settings, count, django_assert_max_num_queries
+):
+    for n in range(count):
+        subscriptions.request_subscription(f"reader{n}@example.com", via=Channel.IMPORT)
+    Subscription.objects.update(state=State.SUBSCRIBED)
+    now = int(timezone.now().timestamp())
+    kinds = [{"event": "unsub"}, {"event": "spam"}, {"event": "bounce", "hard_bounce": True}]
+    events = [
+        {**kinds[n % 3], "email": f"reader{n}@example.com", "time": now} for n in range(count)
+    ]
+    events += [  # a duplicate, a soft bounce, a stranger's unsubscription, an open
+        events[0],
+        {"event": "bounce", "hard_bounce": False, "email": "reader1@example.com", "time": now},
+        {"event": "unsub", "email": "stranger@example.com", "time": now},
+        {"event": "open", "email": "reader2@example.com", "time": now},
+    ]
+    # Session, the SELECT … FOR UPDATE, one UPDATE per kind, the stranger, the withdrawals.
+    with django_assert_max_num_queries(10):
+        assert mailjet(client, settings, events).status_code == 200
+    states = list(Subscription.objects.values_list("state", flat=True))
+    assert states.count(State.UNSUBSCRIBED) == (count + 2) // 3 + 1  # the stranger
+    assert states.count(State.COMPLAINED) == (count + 1) // 3
+    assert states.count(State.BOUNCED) == count // 3
+    withdrawals = ConsentRecord.objects.filter(channel=ConsentChannel.ESP_WEBHOOK)
+    assert withdrawals.count() == (count + 2) // 3 + (count + 1) // 3
+    assert not Subscription.objects.exclude(email="").exists()

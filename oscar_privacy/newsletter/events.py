@@ -15,18 +15,26 @@ is ignored. Unknown events are logged and ignored.
 token unsubscribes, as the ``mailto:`` link of ``List-Unsubscribe`` promises.
 """
 
+import contextlib
+import contextvars
 import datetime
+import functools
 import logging
 import re
+from dataclasses import dataclass
 
 from anymail.signals import EventType, RejectReason
+from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from ..conf import app_settings
+from ..consent import record_consents_of_many
+from ..models import ConsentAction, ConsentChannel, ConsentPurpose
 from . import tokens
 from .addresses import address_hash, normalise
 from .models import Channel, Subscription
-from .subscriptions import end_subscription, unsubscribe
+from .subscriptions import own_records, unsubscribe
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +53,9 @@ REJECTION_STATES = {
 
 TOKEN = re.compile(r"[0-9a-z]+:[A-Za-z0-9_-]{20,}")
 
+CHUNK = 1000
+"""Addresses read per query when a batch of events is applied."""
+
 CLOCK_TOLERANCE = datetime.timedelta(seconds=2)
 """Providers date events to the second, and their clocks are not ours."""
 
@@ -55,6 +66,7 @@ SOFT_BOUNCE_MARKERS = (
     ("severity", {"temporary"}),  # Mailgun
     ("bounceType", {"Transient", "Undetermined"}),  # Amazon SES
     ("type", {"blocked"}),  # SendGrid: refused now, not a dead mailbox
+    ("hard_bounce", {False}),  # Mailjet
 )
 
 
@@ -96,41 +108,147 @@ def on_tracking(sender, event, esp_name, **kwargs):
     )
 
 
-def apply_event(email, state, *, esp_name, occurred_at=None, detail=""):
+@dataclass(frozen=True)
+class Report:
+    """What an email provider said of one address: the state it puts it in, when, and how."""
+
+    email: str
+    state: str
+    occurred_at: datetime.datetime | None = None
+    detail: str = ""
+
+
+_batch = contextvars.ContextVar("oscar_privacy_newsletter_event_batch", default=None)
+
+
+@contextlib.contextmanager
+def batched():
+    """Collect the events received inside, and apply them together when it closes.
+
+    :func:`batched_webhook` opens one around each of anymail's webhook
+    views: the events of one request cost a few queries in all.
+    """
+    reports = []
+    marker = _batch.set(reports)
+    try:
+        yield reports
+    finally:
+        _batch.reset(marker)
+    if reports:
+        apply_reports(reports)
+
+
+def batched_webhook(view):
+    """``view`` (one of anymail's webhook views) with its events applied together."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        with batched():
+            return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def apply_event(email, state, *, esp_name="", occurred_at=None, detail=""):
     """Put ``email`` in ``state`` (unsubscribed, complained, bounced), as a provider reported.
 
-    Returns ``"applied"``, ``"suppressed"`` (an address the shop did not
-    have, added to the suppression list so that no import brings it in),
-    or ``"ignored"``.
+    Inside :func:`batched` the report waits for the others of its request;
+    otherwise it is applied now (three queries).
     """
-    email_hash = address_hash(normalise(email))
-    subscription = Subscription.objects.select_related("user").filter(email_hash=email_hash).first()
-    if subscription is None:
-        if state not in Subscription.OPPOSED:
-            return "ignored"  # a bounce of a service email to a non-subscriber
-        now = timezone.now()
-        Subscription.objects.bulk_create(
-            [
-                Subscription(
-                    email_hash=email_hash,
-                    state=state,
-                    source=Channel.ESP,
-                    created_at=now,
-                    requested_at=now,
-                    changed_at=now,
-                    ended_via=Channel.ESP,
-                    ended_detail=detail[:100],
-                )
-            ],
-            ignore_conflicts=True,
-        )
-        return "suppressed"
-    if subscription.state not in Subscription.ACTIVE:
-        return "ignored"  # a duplicate, or news of an address already off the list
-    if occurred_at is not None and occurred_at < subscription.changed_at - CLOCK_TOLERANCE:
-        return "ignored"  # older than the current state: a re-subscription came after it
-    changed = end_subscription(subscription, via=Channel.ESP, state=state, detail=detail)
-    return "applied" if changed else "ignored"
+    report = Report(email, state, occurred_at, detail)
+    reports = _batch.get()
+    if reports is not None:
+        reports.append(report)
+    else:
+        apply_reports([report])
+
+
+def apply_reports(reports):
+    """Apply providers' reports in a few queries, whatever their number.
+
+    Returns counts: ``applied``, ``suppressed`` (addresses the shop did
+    not have that unsubscribed or complained: added to the suppression list,
+    so that no import brings them in) and ``ignored`` (duplicates, news of
+    addresses already off the list, events older than the current state,
+    bounces of addresses the shop does not have).
+    """
+    counts = {"applied": 0, "suppressed": 0, "ignored": 0}
+    by_hash = {}
+    for report in sorted(reports, key=_moment):
+        by_hash.setdefault(address_hash(report.email), []).append(report)
+    now = timezone.now()
+    with transaction.atomic():
+        found = {}
+        keys = list(by_hash)
+        for start in range(0, len(keys), CHUNK):
+            rows = (
+                Subscription.objects.select_for_update()
+                .filter(email_hash__in=keys[start : start + CHUNK])
+                .values_list("email_hash", "pk", "state", "changed_at", "email", "user_id")
+            )
+            found.update({row[0]: row[1:] for row in rows})
+        changes, strangers, withdrawals = {}, [], []
+        for key, address_reports in by_hash.items():
+            if key not in found:
+                opposed = [r for r in address_reports if r.state in Subscription.OPPOSED]
+                if opposed:
+                    strangers.append(_suppression_entry(key, opposed[0], now))
+                counts["suppressed" if opposed else "ignored"] += len(address_reports)
+                continue
+            pk, state, changed_at, email, user_id = found[key]
+            report = (
+                next((r for r in address_reports if not _predates(r, changed_at)), None)
+                if state in Subscription.ACTIVE
+                else None
+            )
+            if report is None:
+                counts["ignored"] += len(address_reports)
+                continue
+            counts["applied"] += 1
+            counts["ignored"] += len(address_reports) - 1
+            changes.setdefault((report.state, report.detail[:100]), []).append(pk)
+            if report.state in Subscription.OPPOSED and email:
+                withdrawals.append((user_id, email))
+        for (state, detail), pks in changes.items():
+            Subscription.objects.filter(pk__in=pks).update(
+                state=state,
+                email="",
+                changed_at=now,
+                ended_via=Channel.ESP,
+                ended_detail=detail,
+                generation=F("generation") + 1,
+            )
+        if strangers:
+            Subscription.objects.bulk_create(strangers, ignore_conflicts=True)
+        with own_records():
+            record_consents_of_many(
+                withdrawals,
+                [(ConsentPurpose.NEWSLETTER, ConsentAction.WITHDRAWN, None)],
+                channel=ConsentChannel.ESP_WEBHOOK,
+            )
+    return counts
+
+
+def _moment(report):
+    return report.occurred_at or datetime.datetime.max.replace(tzinfo=datetime.UTC)
+
+
+def _predates(report, changed_at):
+    """Whether ``report`` happened before the subscription's current state began."""
+    return report.occurred_at is not None and report.occurred_at < changed_at - CLOCK_TOLERANCE
+
+
+def _suppression_entry(key, report, now):
+    return Subscription(
+        email_hash=key,
+        state=report.state,
+        source=Channel.ESP,
+        created_at=now,
+        requested_at=now,
+        changed_at=now,
+        ended_via=Channel.ESP,
+        ended_detail=report.detail[:100],
+    )
 
 
 def on_inbound(sender, event, esp_name, **kwargs):
