@@ -1,6 +1,6 @@
 """Sending a newsletter: one message per recipient, each with its own unsubscribe link.
 
-:func:`queue_mailing` freezes the content as a :class:`~.models.Mailing` and
+:func:`queue_mailing` freezes the content as a ``Mailing`` and
 queues the ``send_mailing`` task; :func:`send_mailing` (the task's body)
 walks the confirmed subscriptions in primary-key batches
 (``NEWSLETTER_BATCH_SIZE``), with the same few queries per batch whatever
@@ -9,7 +9,7 @@ its size, and hands each batch to one connection of the email backend
 included.
 
 **At most once.** Before a batch goes to the backend, a
-:class:`~.models.Delivery` row per recipient is written and committed
+``Delivery`` row per recipient is written and committed
 (``claimed``); the outcome is recorded after. A sending that is interrupted
 (a worker killed, a server restarted) resumes with the next run of the task
 (``manage.py privacy_newsletter_send --resume``), which skips every claimed
@@ -134,7 +134,7 @@ def _connection():
 
 
 def queue_mailing(*, subject, body_html, source="", user=None):
-    """Freeze a newsletter as a :class:`~.models.Mailing` and queue its sending.
+    """Freeze a newsletter as a ``Mailing`` and queue its sending.
 
     Returns the mailing. The task starts once the transaction commits.
     """

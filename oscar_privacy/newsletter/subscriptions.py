@@ -101,13 +101,13 @@ def _record(action, *, via, email, user=None, request=None):
 
 
 def request_subscription(email, *, via, user=None, language=None):
-    """Ask for ``email`` to receive the newsletter; returns an :class:`Outcome`.
+    """Ask for ``email`` to receive the newsletter; returns an :class:`~oscar_privacy.newsletter.subscriptions.Outcome`.
 
-    ``via`` is a :class:`~.models.Channel`; ``user`` the account it was
+    ``via`` is a ``Channel``; ``user`` the account it was
     asked from, if any. Records no consent: the caller has, or does. The
     confirmation email (or, for an address that unsubscribed, the notice
     saying how to come back) is sent once the transaction commits, at most
-    once per :data:`RESEND_AFTER` for the same address.
+    once per :data:`~oscar_privacy.newsletter.subscriptions.RESEND_AFTER` for the same address.
     """
     email = normalise(email)
     language = language or translation.get_language() or ""
@@ -176,8 +176,8 @@ def confirm_subscription(token):
 
     ``result`` is ``"confirmed"``, ``"already"`` (the link was followed
     before) or ``"stale"`` (the subscription changed since the link was
-    sent, or is gone). Raises :class:`~.tokens.BadToken` or
-    :class:`~.tokens.ExpiredToken` for a damaged or expired link.
+    sent, or is gone). Raises :class:`~oscar_privacy.newsletter.tokens.BadToken` or
+    :class:`~oscar_privacy.newsletter.tokens.ExpiredToken` for a damaged or expired link.
     """
     pk, generation = tokens.read_confirm_token(token)
     with transaction.atomic():
