@@ -55,7 +55,8 @@ def confirm_resubscription(token, *, request=None):
 
     ``result`` is ``"resubscribed"``, ``"already"`` (the link was followed
     before) or ``"closed"`` (staff closed the request meanwhile). Raises
-    :class:`~oscar_privacy.newsletter.tokens.BadToken` or :class:`~oscar_privacy.newsletter.tokens.ExpiredToken`.
+    :class:`~oscar_privacy.newsletter.tokens.BadToken` or
+    :class:`~oscar_privacy.newsletter.tokens.ExpiredToken`.
     """
     pk = tokens.read_resubscribe_token(token)
     now = timezone.now()

@@ -101,7 +101,7 @@ def _record(action, *, via, email, user=None, request=None):
 
 
 def request_subscription(email, *, via, user=None, language=None):
-    """Ask for ``email`` to receive the newsletter; returns an :class:`~oscar_privacy.newsletter.subscriptions.Outcome`.
+    """Ask for ``email`` to receive the newsletter; returns an :class:`Outcome`.
 
     ``via`` is a ``Channel``; ``user`` the account it was
     asked from, if any. Records no consent: the caller has, or does. The
