@@ -308,3 +308,17 @@ def test_closing_an_account_unsubscribes_its_addresses_at_once(customer):
     )
     close_account(customer, channel=AccountClosure.Channel.MY_ACCOUNT)
     assert set(Subscription.objects.values_list("state", "email")) == {(State.UNSUBSCRIBED, "")}
+
+
+def test_a_row_whose_address_was_erased_by_hand_asks_for_a_confirmation_again(
+    django_capture_on_commit_callbacks,
+):
+    # As the data map's anonymisation leaves it: subscribed, without an address.
+    subscription = subscriptions.request_subscription(EMAIL, via=Channel.IMPORT).subscription
+    Subscription.objects.update(state=State.SUBSCRIBED, email="", user=None)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        outcome = subscriptions.request_subscription(EMAIL, via=Channel.NEWSLETTER_FORM)
+    assert outcome.subscription.pk == subscription.pk
+    assert (outcome.result, outcome.subscription.email) == (State.PENDING, "Reader@example.com")
+    assert len(mail.outbox) == 1

@@ -141,13 +141,14 @@ def request_subscription(email, *, via, user=None, language=None):
                 Subscription.objects.filter(pk=subscription.pk).update(requested_at=now)
                 _send_later(emails.send_opposed_notice, email)
             return Outcome(subscription, "opposed")
-        if subscription.state == State.SUBSCRIBED:
+        if subscription.state == State.SUBSCRIBED and subscription.email:
             if subscription.user_id is None and user is not None:
                 subscription.user = user
                 subscription.save(update_fields=["user"])
             return Outcome(subscription, "already")
-        if subscription.state == State.BOUNCED:
-            # Back from a bounce: as new, except that the row (and its hash) stays.
+        if subscription.state == State.BOUNCED or not subscription.email:
+            # Back from a bounce (or a row whose address was erased by hand): as
+            # new, except that the row (and its hash) stays.
             subscription.state = State.PENDING if double_opt_in else State.SUBSCRIBED
             subscription.generation += 1
             subscription.changed_at = now
