@@ -244,5 +244,87 @@ class PrivacySettings:
         """How far, in days, the last order may be from the date a recovery requester gives."""
         return self._get("RECOVERY_DATE_TOLERANCE_DAYS", 31)
 
+    @property
+    def NEWSLETTER_DOUBLE_OPT_IN(self):
+        """Whether a new newsletter subscription waits for its confirmation link.
+
+        ``True`` (default): the subscription stays pending until the link
+        emailed to the address is followed, so nobody can subscribe someone
+        else's address. ``False`` activates it at once; consider it only for
+        addresses the shop has verified by other means.
+        """
+        return self._get("NEWSLETTER_DOUBLE_OPT_IN", True)
+
+    @property
+    def NEWSLETTER_CONFIRMATION_DAYS(self):
+        """Days a newsletter confirmation or re-subscription link works."""
+        return self._get("NEWSLETTER_CONFIRMATION_DAYS", 7)
+
+    @property
+    def NEWSLETTER_FROM_EMAIL(self):
+        """Sender of newsletters and their confirmation emails (``None``: ``OSCAR_FROM_EMAIL``)."""
+        return self._get("NEWSLETTER_FROM_EMAIL", None)
+
+    @property
+    def NEWSLETTER_SITE_URL(self):
+        """Scheme and host of the links in newsletter emails, such as ``"https://shop.example"``.
+
+        ``None``: ``https://`` and the domain of the current Django ``Site``.
+        The unsubscribe link of the ``List-Unsubscribe`` header must be an
+        ``https`` address (RFC 8058; check ``oscar_privacy.W024``).
+        """
+        return self._get("NEWSLETTER_SITE_URL", None)
+
+    @property
+    def NEWSLETTER_UNSUBSCRIBE_MAILTO(self):
+        """The address of the ``mailto:`` unsubscribe link of every newsletter, or ``None``.
+
+        Mail clients that cannot use the one-click link write to it, the
+        token in the subject; route that address's incoming mail to
+        django-anymail's inbound webhook and the token unsubscribes at once.
+        """
+        return self._get("NEWSLETTER_UNSUBSCRIBE_MAILTO", None)
+
+    @property
+    def NEWSLETTER_HASH_KEY(self):
+        """The secret key of the keyed hash that identifies newsletter addresses.
+
+        The suppression list keeps only this hash of an unsubscribed address.
+        ``None``: a key derived from ``SECRET_KEY``, so changing
+        ``SECRET_KEY`` would forget every unsubscription (check
+        ``oscar_privacy.W023``). Set it once, to a long random string, and
+        never change it.
+        """
+        return self._get("NEWSLETTER_HASH_KEY", None)
+
+    @property
+    def NEWSLETTER_BATCH_SIZE(self):
+        """Recipients handed to the email backend per batch when a newsletter is sent."""
+        return self._get("NEWSLETTER_BATCH_SIZE", 500)
+
+    @property
+    def NEWSLETTER_EMAIL_BACKEND(self):
+        """Dotted path of the email backend that sends newsletters (``None``: ``EMAIL_BACKEND``).
+
+        For instance a django-anymail backend for the newsletter while
+        service emails keep going through SMTP.
+        """
+        return self._get("NEWSLETTER_EMAIL_BACKEND", None)
+
+    @property
+    def NEWSLETTER_CONTACT_URL(self):
+        """Where someone who unsubscribed asks to receive the newsletter again.
+
+        A path or full URL of the shop's contact form, shown on the
+        newsletter pages and in its emails. ``None``: they are told to use the
+        contact form, without a link.
+        """
+        return self._get("NEWSLETTER_CONTACT_URL", None)
+
+    @property
+    def NEWSLETTER_RATE_PER_IP(self):
+        """Newsletter subscriptions allowed per client IP address (a django-ratelimit rate)."""
+        return self._get("NEWSLETTER_RATE_PER_IP", "10/h")
+
 
 app_settings = PrivacySettings()

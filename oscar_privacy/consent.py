@@ -154,6 +154,34 @@ def record_consents(entries, *, channel, user=None, email="", order_number="", r
     return records
 
 
+def record_consents_of_many(people, entries, *, channel):
+    """Store the same consent records for several people in one INSERT, and announce them.
+
+    ``people`` is a list of ``(user_id or None, email)``; ``entries`` as for
+    :func:`record_consents`. For what arrives in bulk without a person's
+    request (a batch of events from an email provider): no network data.
+    """
+    now = timezone.now()
+    records = ConsentRecord.objects.bulk_create(
+        [
+            ConsentRecord(
+                created_at=now,
+                user_id=user_id,
+                email=email,
+                purpose=purpose,
+                action=action,
+                version=version,
+                channel=channel,
+            )
+            for user_id, email in people
+            for purpose, action, version in entries
+        ]
+    )
+    if records:
+        consent_recorded.send(sender=ConsentRecord, records=records, request=None)
+    return records
+
+
 def accepted_numbers(user):
     """``{kind: highest version number}`` the user has accepted, in one query."""
     rows = (

@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     # oscar_privacy comes before Oscar so that its template overrides win.
     "oscar_privacy",
     "oscar_privacy.contrib.wagtail",
+    "oscar_privacy.newsletter",
+    "oscar_privacy.newsletter.wagtail",
     "oscar_privacy.dashboard",
     "sandbox.shop",
     "django.contrib.admin",
@@ -243,6 +245,9 @@ OSCAR_FROM_EMAIL = DEFAULT_FROM_EMAIL
 ANYMAIL = {
     key[len("ANYMAIL_") :]: value for key, value in os.environ.items() if key.startswith("ANYMAIL_")
 }
+# The user:password email providers must send with their webhook events
+# (check oscar_privacy.E020); the sandbox's own is no secret.
+ANYMAIL.setdefault("WEBHOOK_SECRET", "sandbox:not-secret")
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -294,6 +299,15 @@ OSCAR_PRIVACY_CONTROLLER = {
 OSCAR_PRIVACY_ENCRYPTION_KEYS = [
     key for key in env("OSCAR_PRIVACY_ENCRYPTION_KEYS", "").split(",") if key
 ]
+
+# The newsletter: links in its emails point at this address; mail clients that
+# cannot use the one-click link write to the mailto address (anymail inbound).
+OSCAR_PRIVACY_NEWSLETTER_SITE_URL = env("OSCAR_PRIVACY_NEWSLETTER_SITE_URL", WAGTAILADMIN_BASE_URL)
+OSCAR_PRIVACY_NEWSLETTER_UNSUBSCRIBE_MAILTO = "unsubscribe@example.com"
+# The key of the suppression list's hashes: set once, never changed (check W023).
+OSCAR_PRIVACY_NEWSLETTER_HASH_KEY = env(
+    "OSCAR_PRIVACY_NEWSLETTER_HASH_KEY", "sandbox-only-not-secret-" + "y" * 40
+)
 
 LOGGING = {
     "version": 1,

@@ -18,7 +18,8 @@ urlpatterns = [
     ),
     path("shop/", include(apps.get_app_config("oscar").urls[0])),
     path("privacy/", include("oscar_privacy.urls")),
-    path("anymail/", include("anymail.urls")),
+    path("newsletter/", include("oscar_privacy.newsletter.urls")),
+    path("anymail/", include("oscar_privacy.newsletter.anymail_urls")),
 ]
 
 if settings.DEBUG:

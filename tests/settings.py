@@ -38,3 +38,11 @@ STORAGES = {
 }
 # A fixed test key (never use it elsewhere), so the suite runs as production does.
 OSCAR_PRIVACY_ENCRYPTION_KEYS = ["VGVzdHMtb25seS1rZXktZm9yLW9zY2FyLXByaXZhY3k="]
+# Newsletter links as a production shop has them: https, on the test client's host.
+OSCAR_PRIVACY_NEWSLETTER_SITE_URL = "https://testserver"
+# A newsletter worker process started by tests/test_newsletter_worker.py sends
+# through a recording backend, in small batches.
+OSCAR_PRIVACY_NEWSLETTER_EMAIL_BACKEND = os.environ.get("OSCAR_PRIVACY_TEST_NEWSLETTER_BACKEND")
+OSCAR_PRIVACY_NEWSLETTER_BATCH_SIZE = int(
+    os.environ.get("OSCAR_PRIVACY_TEST_NEWSLETTER_BATCH", 500)
+)

@@ -45,6 +45,9 @@ COUNTED_MODELS = [
     "wagtailcore.Site",
     "sites.Site",
     "oscar_privacy.PolicyVersion",
+    "oscar_privacy.ConsentRecord",
+    "oscar_privacy_newsletter.Subscription",
+    "oscar_privacy_newsletter_wagtail.NewsletterIssue",
 ]
 
 
@@ -96,6 +99,15 @@ def test_demo_history_gives_the_retention_rules_work(demo_data):
     inactive = User.objects.filter(is_staff=False, last_login__lt=three_years_ago)
     assert inactive.count() >= 3
     assert not Order.objects.filter(user__in=inactive, date_placed__gte=three_years_ago).exists()
+
+
+def test_the_newsletter_has_subscribers_and_a_draft(demo_data):
+    Subscription = apps.get_model("oscar_privacy_newsletter", "Subscription")
+    states = set(Subscription.objects.values_list("state", flat=True))
+    assert states == {"subscribed", "pending", "unsubscribed"}
+    assert not Subscription.objects.filter(state="unsubscribed").exclude(email="").exists()
+    issue = apps.get_model("oscar_privacy_newsletter_wagtail", "NewsletterIssue").objects.get()
+    assert issue.mailing is None
 
 
 def test_the_wagtail_site_serves_the_home_page(demo_data):

@@ -613,6 +613,58 @@ def builtin_entries():
             erasure=E.KEEP,
             description=_("Who read or acted on the person's data: kept as evidence."),
         ),
+        # oscar-privacy's newsletter (oscar_privacy.newsletter)
+        Entry(
+            model="oscar_privacy_newsletter.Subscription",
+            purposes="newsletter",
+            subjects=(S.CUSTOMERS, S.GUESTS, S.PROSPECTS),
+            user_path="user",
+            email_path="email",
+            lookup_note=_(
+                "A subscription is keyed by its address, not by an account: one asked for from "
+                "the newsletter form is found by address only. Once the address leaves the "
+                "list it is erased and only its keyed hash stays, which nobody can read back."
+            ),
+            fields=(
+                Field("email", C.CONTACT),
+                Field("email_hash", C.CONTACT, anonymiser=None, export=False),
+                Field("user", C.IDENTITY),
+                Field("state", C.COMMUNICATION, anonymiser=None),
+                Field("source", C.COMMUNICATION, anonymiser=None),
+                Field("created_at", C.COMMUNICATION, anonymiser=None),
+                Field("confirmed_at", C.COMMUNICATION, anonymiser=None),
+                Field("changed_at", C.COMMUNICATION, anonymiser=None),
+                Field("ended_via", C.COMMUNICATION, anonymiser=None),
+            ),
+            not_personal=("language", "requested_at", "ended_detail", "generation"),
+            retention=("newsletter_subscriptions", "unconfirmed_subscriptions"),
+            erasure=E.ANONYMISE,
+            description=_(
+                "Newsletter subscriptions: the address while it receives the newsletter; after "
+                "it leaves, only the keyed hash that keeps it from being added again."
+            ),
+        ),
+        Entry(
+            model="oscar_privacy_newsletter.Delivery",
+            purposes="newsletter",
+            subjects=(S.CUSTOMERS, S.GUESTS, S.PROSPECTS),
+            user_path="subscription__user",
+            email_path="subscription__email",
+            fields=(
+                Field("subscription", C.COMMUNICATION, anonymiser=None),
+                Field("mailing", C.COMMUNICATION, anonymiser=None),
+                Field("status", C.COMMUNICATION, anonymiser=None),
+                Field("created_at", C.COMMUNICATION, anonymiser=None),
+            ),
+            retention="email_history",
+            erasure=E.DELETE,
+            description=_("Which newsletters were sent to the address, and when."),
+        ),
+        _staff_links(
+            "oscar_privacy_newsletter.Mailing",
+            "queued_by",
+            extra=(Field("from_email", C.CONTACT, anonymiser=None, export=False),),
+        ),
     ]
 
 

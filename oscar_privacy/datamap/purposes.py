@@ -73,6 +73,17 @@ BUILTIN_PURPOSES = (
         subjects=(Subject.CUSTOMERS, Subject.GUESTS, Subject.VISITORS),
     ),
     Purpose(
+        "newsletter",
+        _("Newsletter"),
+        _(
+            "Sending the newsletter to the people who asked for it, managed apart from "
+            "customer accounts, until they unsubscribe; keeping unsubscribed addresses, as a "
+            "keyed hash, from being added again."
+        ),
+        LegalBasis.CONSENT,
+        subjects=(Subject.CUSTOMERS, Subject.GUESTS, Subject.PROSPECTS),
+    ),
+    Purpose(
         "product_reviews",
         pgettext_lazy("processing purpose", "Product reviews"),
         _("Publishing the reviews customers choose to write, and their votes on reviews."),

@@ -395,6 +395,28 @@ def _unconfirmed(queryset, ctx, rule):
     return queryset.filter(status=queryset.model.UNCONFIRMED)
 
 
+class EndedSubscriptionsStep(Step):
+    """Newsletter subscriptions off the list that still hold their address: the address erased.
+
+    Unsubscribing erases it at once; this catches what did not go through
+    the newsletter's services (a row edited by hand, an old import). The
+    keyed hash stays: it is the suppression entry.
+    """
+
+    model_label = "oscar_privacy_newsletter.Subscription"
+
+    def eligible(self, ctx):
+        ended = ("unsubscribed", "bounced", "complained")
+        return self.model._default_manager.filter(state__in=ended).exclude(email="")
+
+    def apply(self, ctx, queryset):
+        return {self.label: queryset.update(email="")}
+
+
+def _pending(queryset, ctx, rule):
+    return queryset.filter(state="pending", requested_at__lt=rule.cutoff(ctx.now))
+
+
 def _idle_user_record(queryset, ctx, rule):
     cutoff = rule.cutoff(ctx.now)
     queryset = queryset.filter(Q(date_last_order__isnull=True) | Q(date_last_order__lt=cutoff))
@@ -457,9 +479,15 @@ HANDLERS = {
             )
         ],
     ),
+    "newsletter_subscriptions": (Action.ANONYMISE, lambda rule: [EndedSubscriptionsStep(rule)]),
+    "unconfirmed_subscriptions": (
+        Action.DELETE,
+        lambda rule: [_delete(rule, "oscar_privacy_newsletter.Subscription", _pending)],
+    ),
     "email_history": (
         Action.DELETE,
         lambda rule: [
+            _delete(rule, "oscar_privacy_newsletter.Delivery", _older("created_at")),
             _delete(
                 rule, "communication.Email", _older("date_sent"), _customers_only("user", True)
             ),

@@ -187,6 +187,37 @@ DEFAULT_RULES = (
         _("Shop's choice: the person did not confirm the request"),
     ),
     Rule(
+        "unconfirmed_subscriptions",
+        Category.CONTACT,
+        Start.LAST_MODIFIED,
+        "P30D",
+        Action.DELETE,
+        _(
+            "Newsletter subscriptions whose confirmation link was never followed, counted "
+            "from the last link sent."
+        ),
+        _(
+            "Shop's choice: an address nobody confirmed may be someone else's; the link works "
+            "for a week, a month leaves time to ask for another one"
+        ),
+    ),
+    Rule(
+        "newsletter_subscriptions",
+        Category.CONTACT,
+        Start.RELATIONSHIP_END,
+        "P0D",
+        Action.ANONYMISE,
+        _(
+            "Newsletter subscriptions: the address is kept while the person receives the "
+            "newsletter, and erased at once when they unsubscribe (or their mailbox bounces); "
+            "a keyed hash of it stays so that no form or import adds it again."
+        ),
+        _(
+            "GDPR art. 7(3) and 21(3): withdrawal and objection take effect at once; CNIL, "
+            "objection lists kept to honour the objection"
+        ),
+    ),
+    Rule(
         "email_history",
         Category.COMMUNICATION,
         Start.CREATED,

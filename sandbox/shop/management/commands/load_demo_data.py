@@ -401,6 +401,67 @@ def load_pages():
     legal.save()
 
 
+NEWSLETTER_SUBSCRIBERS = [
+    # (address, state, channel it was asked through, account username)
+    ("customer1@example.com", "subscribed", "registration", "customer1"),
+    ("reader@example.com", "subscribed", "newsletter_form", None),
+    ("pending@example.com", "pending", "newsletter_form", None),
+    ("left@example.com", "unsubscribed", "newsletter_form", None),
+]
+NEWSLETTER_BODY = (
+    "<h2>Spring is here</h2>"
+    "<p>Our linen tote bags are back in stock, and the new notebooks have arrived.</p>"
+    '<p><a href="http://127.0.0.1:8000/shop/catalogue/">See the catalogue</a></p>'
+)
+
+
+def load_newsletter(now):
+    """A few subscribers in each state, with their consents, and one draft newsletter."""
+    from oscar_privacy.consent import current_versions, record_consents
+    from oscar_privacy.models import ConsentAction, ConsentPurpose, PolicyKind
+    from oscar_privacy.newsletter.addresses import address_hash
+    from oscar_privacy.newsletter.models import Subscription
+    from oscar_privacy.newsletter.subscriptions import CONSENT_CHANNEL, own_records
+    from oscar_privacy.newsletter.wagtail.models import NewsletterIssue
+
+    privacy = current_versions().get(PolicyKind.PRIVACY)
+    for address, state, channel, username in NEWSLETTER_SUBSCRIBERS:
+        user = get_user_model().objects.filter(username=username).first() if username else None
+        ended = state == Subscription.State.UNSUBSCRIBED
+        subscription, created = Subscription.objects.get_or_create(
+            email_hash=address_hash(address),
+            defaults={
+                "email": "" if ended else address,
+                "state": state,
+                "source": channel,
+                "user": user,
+                "language": "en",
+                "created_at": now - ago(months=8),
+                "requested_at": now - ago(days=2 if state == "pending" else 240),
+                "confirmed_at": None if state == "pending" else now - ago(months=8),
+                "changed_at": now - ago(months=1 if ended else 8),
+                "ended_via": "link" if ended else "",
+            },
+        )
+        if not created:
+            continue
+        entries = [(ConsentPurpose.NEWSLETTER, ConsentAction.GIVEN, None)]
+        if channel == "newsletter_form" and privacy is not None:
+            entries.insert(0, (ConsentPurpose.PRIVACY_POLICY, ConsentAction.GIVEN, privacy))
+        with own_records():  # the demo rows exist already: no confirmation email
+            record_consents(entries, channel=CONSENT_CHANNEL[channel], user=user, email=address)
+            if ended:
+                record_consents(
+                    [(ConsentPurpose.NEWSLETTER, ConsentAction.WITHDRAWN, None)],
+                    channel=CONSENT_CHANNEL["link"],
+                    email=address,
+                )
+    NewsletterIssue.objects.get_or_create(
+        title="Spring news (draft)",
+        defaults={"subject": "Spring at the Oscar Privacy Sandbox", "body": NEWSLETTER_BODY},
+    )
+
+
 class Command(BaseCommand):
     help = "Load the sandbox's demo shop. Safe to run again: nothing is duplicated."
 
@@ -416,6 +477,7 @@ class Command(BaseCommand):
             load_catalogue()
             load_people(now)
             load_pages()
+            load_newsletter(now)
         # Oscar's catalogue pages are searches: index the products.
         call_command("update_index", remove=True, verbosity=0)
         self.print_logins()
@@ -427,6 +489,7 @@ class Command(BaseCommand):
         write(f"Shop:            {base}{reverse('home')}")
         write(f"Dashboard:       {base}{reverse('dashboard:index')}")
         write(f"Wagtail admin:   {base}{reverse('wagtailadmin_home')}")
+        write(f"Newsletter:      {base}{reverse('oscar_privacy_newsletter:subscribe')}")
         write(f"Staff:           staff@example.com / {STAFF_PASSWORD}")
         for n in range(1, len(CUSTOMERS) + 1):
             write(f"Customer:        customer{n}@example.com / {CUSTOMER_PASSWORD}")

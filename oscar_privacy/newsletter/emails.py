@@ -1,0 +1,83 @@
+"""The newsletter's service emails and the absolute links they carry.
+
+Confirmation, re-subscription and "you unsubscribed earlier" emails are
+Oscar communication events (staff can edit them in the dashboard), sent
+*directly* to the address: their links are keys, and Oscar's email
+history must not keep them (as for password reset links).
+"""
+
+from django.conf import settings
+from django.contrib.sites.models import Site
+from django.urls import reverse
+from django.utils import translation
+from oscar.core.loading import get_class
+
+from ..conf import app_settings
+
+Dispatcher = get_class("communication.utils", "Dispatcher")
+
+CONFIRM_EMAIL = "NEWSLETTER_CONFIRM"
+"""Oscar communication event code of the email with the double opt-in link."""
+
+RESUBSCRIBE_EMAIL = "NEWSLETTER_RESUBSCRIBE"
+"""Event code of the email that confirms a re-subscription request."""
+
+OPPOSED_EMAIL = "NEWSLETTER_OPPOSED"
+"""Event code of the answer to a subscription asked for an address that unsubscribed."""
+
+
+def site_url():
+    """``https://shop.example``: scheme and host of the links in newsletter emails."""
+    configured = app_settings.NEWSLETTER_SITE_URL
+    if configured:
+        return configured.rstrip("/")
+    return f"https://{Site.objects.get_current().domain}"
+
+
+def absolute(path):
+    return f"{site_url()}{path}"
+
+
+def contact_url():
+    """The contact form's address for a re-subscription request, or ``""``."""
+    configured = app_settings.NEWSLETTER_CONTACT_URL or ""
+    if configured.startswith("/"):
+        return absolute(configured)
+    return configured
+
+
+def from_email():
+    return (
+        app_settings.NEWSLETTER_FROM_EMAIL
+        or getattr(settings, "OSCAR_FROM_EMAIL", None)
+        or settings.DEFAULT_FROM_EMAIL
+    )
+
+
+def send_service_email(event_code, recipient, language="", **context):
+    """Render Oscar's ``event_code`` templates in ``language`` and send them to ``recipient``."""
+    with translation.override(language or translation.get_language()):
+        dispatcher = Dispatcher()
+        messages = dispatcher.get_messages(
+            event_code,
+            {"confirmation_days": app_settings.NEWSLETTER_CONFIRMATION_DAYS, **context},
+        )
+        if messages["subject"] and (messages["body"] or messages["html"]):
+            dispatcher.send_email_messages(recipient, messages, from_email=from_email())
+
+
+def send_confirmation(email, token, language=""):
+    """Email ``email`` the link that confirms its subscription."""
+    url = absolute(reverse("oscar_privacy_newsletter:confirm", args=[token]))
+    send_service_email(CONFIRM_EMAIL, email, language, confirm_url=url)
+
+
+def send_resubscription_link(email, token, language=""):
+    """Email ``email`` the link that confirms a re-subscription request."""
+    url = absolute(reverse("oscar_privacy_newsletter:resubscribe", args=[token]))
+    send_service_email(RESUBSCRIBE_EMAIL, email, language, resubscribe_url=url)
+
+
+def send_opposed_notice(email, language=""):
+    """Tell ``email`` it unsubscribed earlier, and how to ask to receive the newsletter again."""
+    send_service_email(OPPOSED_EMAIL, email, language, contact_url=contact_url())

@@ -1,0 +1,25 @@
+"""Write the confirmed newsletter subscribers as CSV, for an external email provider."""
+
+import sys
+
+from django.core.management.base import BaseCommand
+
+from oscar_privacy.newsletter.transfer import export_rows, record_export
+
+
+class Command(BaseCommand):
+    help = "Write the confirmed newsletter subscribers as CSV (audited)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--output", help="A file to write; standard output by default.")
+
+    def handle(self, *args, output=None, **options):
+        count = record_export()
+        stream = open(output, "w", encoding="utf-8", newline="") if output else sys.stdout
+        try:
+            for line in export_rows():
+                stream.write(line)
+        finally:
+            if output:
+                stream.close()
+        self.stderr.write(f"{count} subscribers exported.")
