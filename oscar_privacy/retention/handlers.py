@@ -395,6 +395,10 @@ def _unconfirmed(queryset, ctx, rule):
     return queryset.filter(status=queryset.model.UNCONFIRMED)
 
 
+def _awaiting_confirmation(queryset, ctx, rule):
+    return queryset.filter(status=queryset.model.Status.UNCONFIRMED)
+
+
 def _idle_user_record(queryset, ctx, rule):
     cutoff = rule.cutoff(ctx.now)
     queryset = queryset.filter(Q(date_last_order__isnull=True) | Q(date_last_order__lt=cutoff))
@@ -454,6 +458,17 @@ HANDLERS = {
                 _unconfirmed,
                 _older("date_created"),
                 _customers_only("user", True),
+            )
+        ],
+    ),
+    "unconfirmed_requests": (
+        Action.DELETE,
+        lambda rule: [
+            _delete(
+                rule,
+                "oscar_privacy.PrivacyRequest",
+                _awaiting_confirmation,
+                _older("received_at"),
             )
         ],
     ),
