@@ -5,7 +5,7 @@ path("privacy/", include("oscar_privacy.urls")),
 
 from django.urls import path
 
-from . import account_views, recovery_views, views
+from . import account_views, recovery_views, request_views, views
 
 app_name = "oscar_privacy"
 
@@ -39,6 +39,18 @@ urlpatterns = [
         "account-recovery/sent/",
         recovery_views.AccountRecoverySentView.as_view(),
         name="account-recovery-sent",
+    ),
+    path("contact/", request_views.PrivacyRequestView.as_view(), name="contact"),
+    path("contact/sent/", request_views.PrivacyRequestSentView.as_view(), name="contact-sent"),
+    path(
+        "contact/confirm/<str:token>/",
+        request_views.ConfirmRequestView.as_view(),
+        name="request-confirm",
+    ),
+    path(
+        "contact/confirmed/",
+        request_views.PrivacyRequestConfirmedView.as_view(),
+        name="contact-confirmed",
     ),
     path("accept/", views.AcceptPoliciesView.as_view(), name="accept-policies"),
     path("policies/<str:kind>/", views.PolicyVersionListView.as_view(), name="policy-versions"),
