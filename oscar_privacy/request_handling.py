@@ -75,12 +75,15 @@ def handlers():
 
 
 def assign(privacy_request, assignee, *, actor, request=None):
-    """Give ``privacy_request`` to ``assignee`` (``None``: to nobody). Returns the request."""
+    """Give ``privacy_request`` to ``assignee`` (``None``: to nobody). Returns the request.
+
+    ``assignee`` must be staff who may handle requests (:func:`may_handle`).
+    """
     if assignee is not None and not may_handle(assignee):
         raise RequestError(_("This person may not handle privacy requests."))
     with _handling(privacy_request) as locked:
         if locked.assignee_id == getattr(assignee, "pk", None):
-            raise RequestError(_("Nothing to change: the request already has this assignee."))
+            return locked  # a second click: nothing to record
         locked.assignee = assignee
         locked.save(update_fields=["assignee"])
         log_event(locked, Action.ASSIGNED, actor=actor, assignee=getattr(assignee, "pk", None))

@@ -6,9 +6,11 @@ instead of ``"oscar.apps.dashboard.users.apps.UsersDashboardConfig"`` (with
 stays Oscar's; its "Send password reset email" address
 (``dashboard:user-password-reset``) leads to
 :class:`~.views.PasswordResetView`, which asks for a reason and needs the
-``oscar_privacy.reset_customer_password`` permission. A shop that forked the
-users dashboard sets ``password_reset_view`` to that view and
-``permissions_map["user-password-reset"]`` to :func:`password_reset_permissions`.
+``oscar_privacy.reset_customer_password`` permission, and the customer's
+page (:class:`~.views.UserDetailView`) shows the privacy panel. A shop that
+forked the users dashboard sets ``password_reset_view`` and
+``user_detail_view`` to those views and ``permissions_map["user-password-reset"]``
+to :func:`password_reset_permissions`.
 """
 
 from oscar.apps.dashboard.users import apps
@@ -25,9 +27,10 @@ def password_reset_permissions():
 class UsersDashboardConfig(apps.UsersDashboardConfig):
     def ready(self):
         super().ready()
-        from .views import PasswordResetView
+        from .views import PasswordResetView, UserDetailView
 
         self.password_reset_view = PasswordResetView
+        self.user_detail_view = UserDetailView
 
     def configure_permissions(self):
         super().configure_permissions()
