@@ -387,3 +387,44 @@ def test_requests_never_confirmed_are_deleted_after_30_days(db):
 def test_the_privacy_pages_link_to_the_form(client, customer, url_name, link):
     client.force_login(customer)
     assert f'href="{link}"' in client.get(reverse(url_name)).content.decode()
+
+
+# System checks ----------------------------------------------------------------------------
+
+
+def check_ids():
+    from oscar_privacy.checks import check_password_reset_settings, check_privacy_request_settings
+
+    return [e.id for e in check_privacy_request_settings() + check_password_reset_settings()]
+
+
+def test_the_default_settings_pass_the_checks():
+    assert check_ids() == []
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "check"),
+    [
+        ("OSCAR_PRIVACY_SUPERVISORY_AUTHORITY", "CNIL", "oscar_privacy.E017"),
+        ("OSCAR_PRIVACY_SUPERVISORY_AUTHORITY", {"name": "CNIL"}, "oscar_privacy.E017"),
+        (
+            "OSCAR_PRIVACY_SUPERVISORY_AUTHORITY",
+            {"name": "X", "url": "javascript:alert(1)"},
+            "oscar_privacy.E017",
+        ),
+        ("OSCAR_PRIVACY_REQUEST_CONFIRMATION_DAYS", 0, "oscar_privacy.E018"),
+        ("OSCAR_PRIVACY_REQUEST_CONFIRMATION_DAYS", "7", "oscar_privacy.E018"),
+        ("OSCAR_PRIVACY_REQUEST_CONFIRMATION_DAYS", 45, "oscar_privacy.W021"),
+        ("OSCAR_PRIVACY_REQUEST_RATE_PER_IP", "often", "oscar_privacy.E011"),
+        ("OSCAR_PRIVACY_REQUEST_RATE_PER_EMAIL", "3 per hour", "oscar_privacy.E011"),
+    ],
+)
+def test_wrong_settings_are_reported(settings, setting, value, check):
+    setattr(settings, setting, value)
+    assert check_ids() == [check]
+
+
+def test_a_longer_retention_of_unconfirmed_requests_allows_longer_links(settings):
+    settings.OSCAR_PRIVACY_REQUEST_CONFIRMATION_DAYS = 45
+    settings.OSCAR_PRIVACY_RETENTION = {"unconfirmed_requests": {"period": "P60D"}}
+    assert check_ids() == []

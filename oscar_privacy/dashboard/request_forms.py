@@ -83,8 +83,11 @@ class RequestFilterForm(forms.Form):
         return queryset
 
 
+SELECT = forms.Select(attrs={"class": "form-control"})
+
+
 class AssignForm(forms.Form):
-    assignee = forms.ChoiceField(label=_("Assign to"), required=False)
+    assignee = forms.ChoiceField(label=_("Assign to"), required=False, widget=SELECT)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -102,6 +105,7 @@ class StatusForm(forms.Form):
     status = forms.ChoiceField(
         label=_("Status"),
         choices=[(status.value, status.label) for status in PrivacyRequest.OPEN_STATUSES],
+        widget=SELECT,
     )
     note = _text(_("Note"), required=False)
 
@@ -118,6 +122,7 @@ class ExtendForm(forms.Form):
             (1, _("one month")),
             (2, _("two months")),
         ],
+        widget=SELECT,
     )
     reason = _text(_("Reason"), _("Emailed to the requester: why the request needs more time."))
 

@@ -78,10 +78,14 @@ class RequestDetailView(generic.TemplateView):
             return redirect("oscar_privacy_dashboard:privacy-recovery-detail", pk=self.object.pk)
         return super().dispatch(request, *args, **kwargs)
 
+    def make_form(self, name, data=None):
+        # Ids prefixed by the action: several forms of the page have a "reason".
+        return self.forms[name](data, auto_id=f"id_{name}_%s")
+
     def get_context_data(self, bound=None, **kwargs):
         """``bound`` is ``(name, form)``: the action form posted, shown with its errors."""
         privacy_request = self.object
-        page_forms = {name: form_class() for name, form_class in self.forms.items()}
+        page_forms = {name: self.make_form(name) for name in self.forms}
         if bound is not None:
             page_forms[bound[0]] = bound[1]
         if privacy_request.assignee_id:
@@ -110,7 +114,7 @@ class RequestActionView(RequestDetailView):
         raise NotImplementedError
 
     def post(self, request, *args, **kwargs):
-        form = self.forms[self.action](request.POST)
+        form = self.make_form(self.action, request.POST)
         if form.is_valid():
             try:
                 self.perform(form)
