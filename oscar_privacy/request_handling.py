@@ -38,7 +38,7 @@ HANDLE_PERMISSION = "oscar_privacy.change_privacyrequest"
 
 @contextmanager
 def _handling(privacy_request, *, open_only=True):
-    """The request, locked, if staff may act on it now; :class:`~oscar_privacy.requests.RequestError` otherwise."""
+    """The request, locked, if staff may act on it now; ``RequestError`` otherwise."""
     with transaction.atomic():
         locked = PrivacyRequest.objects.select_for_update().get(pk=privacy_request.pk)
         if locked.kind == Kind.RECOVERY:
@@ -133,7 +133,8 @@ def extend(privacy_request, *, months, reason, actor, request=None):
     """Extend the deadline by ``months`` (1 or 2), once, and tell the requester why.
 
     Only within the first month (Art. 12(3) requires the requester to be
-    told within it). Raises :class:`~oscar_privacy.requests.RequestError` otherwise, or without a reason.
+    told within it). Raises :class:`~oscar_privacy.requests.RequestError`
+    otherwise, or without a reason.
     """
     reason = (reason or "").strip()
     if months not in EXTENSION_MONTHS:
