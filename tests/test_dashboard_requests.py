@@ -601,3 +601,19 @@ def test_an_access_request_prepares_a_copy_for_the_customer(
     # The wrong kind of action for the request is refused.
     assert client.post(detail(privacy_request, "close"), {"reason": "x"}).status_code == 400
     assert not AccountClosure.objects.exists()
+
+
+def test_notes_are_reencrypted_with_a_new_key(settings, officer, closure_request):
+    from cryptography.fernet import Fernet
+
+    from oscar_privacy.rotation import reencrypt_all
+
+    request_handling.add_note(closure_request, "Phoned back.", actor=officer)
+    new_key = Fernet.generate_key().decode()
+    settings.OSCAR_PRIVACY_ENCRYPTION_KEYS = [new_key, *settings.OSCAR_PRIVACY_ENCRYPTION_KEYS]
+    (result,) = [
+        r for r in reencrypt_all(only="fields") if r.label.endswith("PrivacyRequestEvent.note")
+    ]
+    assert result.reencrypted >= 1 and result.problems == 0
+    settings.OSCAR_PRIVACY_ENCRYPTION_KEYS = [new_key]
+    assert closure_request.history.get(action="note").note == "Phoned back."
