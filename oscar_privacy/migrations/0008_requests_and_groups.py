@@ -63,11 +63,12 @@ def create_groups(apps, schema_editor):
     for label in {"oscar_privacy", user_app}:
         config = apps.get_app_config(label)
         # The historical app config has no models module: create_permissions would skip it.
+        models_module = getattr(config, "models_module", None)
         config.models_module = True
         try:
             create_permissions(config, verbosity=0, using=using, apps=apps)
         finally:
-            config.models_module = None
+            config.models_module = models_module
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     view_user = Permission.objects.using(using).filter(
