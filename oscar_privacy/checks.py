@@ -389,7 +389,7 @@ def _missing_library(hasher):
 
 @checks.register()
 def check_password_reset_settings(app_configs=None, **kwargs):
-    """The forgotten-password and account recovery settings must have values pages understand."""
+    """The forgotten-password, account recovery and privacy request rates must be rates."""
     from .passwords import UNKNOWN_IDENTIFIER_MODES, parse_rate
 
     errors = []
@@ -407,6 +407,8 @@ def check_password_reset_settings(app_configs=None, **kwargs):
         "PASSWORD_RESET_RATE_PER_IP",
         "PASSWORD_RESET_RATE_PER_IDENTIFIER",
         "RECOVERY_RATE_PER_IP",
+        "REQUEST_RATE_PER_IP",
+        "REQUEST_RATE_PER_EMAIL",
     ):
         try:
             parse_rate(getattr(app_settings, name))
@@ -513,6 +515,55 @@ def check_staff_two_factor(app_configs=None, **kwargs):
                     "whoever has a staff password can try codes as fast as the server answers.",
                     hint=f"Remove {name} (django-otp's default is 1) or give it a positive value.",
                     id="oscar_privacy.W010",
+@checks.register()
+def check_privacy_request_settings(app_configs=None, **kwargs):
+    """The privacy request form's confirmation link and the supervisory authority."""
+    import datetime
+
+    from .exceptions import RetentionRuleError
+    from .retention.rules import get_rules
+
+    errors = []
+    authority = app_settings.SUPERVISORY_AUTHORITY
+    if not (
+        isinstance(authority, dict)
+        and isinstance(authority.get("name"), str)
+        and authority["name"].strip()
+        and isinstance(authority.get("url"), str)
+        and authority["url"].startswith(("https://", "http://"))
+    ):
+        errors.append(
+            checks.Error(
+                "OSCAR_PRIVACY_SUPERVISORY_AUTHORITY must be a dict with a 'name' and the "
+                f"'url' of its complaint page, not {authority!r}.",
+                hint="The answer to every privacy request names it (GDPR Art. 12(4)).",
+                id="oscar_privacy.E017",
+            )
+        )
+    days = app_settings.REQUEST_CONFIRMATION_DAYS
+    if not isinstance(days, int) or isinstance(days, bool) or days < 1:
+        errors.append(
+            checks.Error(
+                f"OSCAR_PRIVACY_REQUEST_CONFIRMATION_DAYS = {days!r} is not a number of days "
+                "(1 or more).",
+                id="oscar_privacy.E018",
+            )
+        )
+        return errors
+    try:
+        rule = get_rules().get("unconfirmed_requests")
+    except RetentionRuleError:
+        return errors  # reported by oscar_privacy.E002
+    if rule is not None:
+        now = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
+        if now + datetime.timedelta(days=days) > now + rule.delta:
+            errors.append(
+                checks.Warning(
+                    f"OSCAR_PRIVACY_REQUEST_CONFIRMATION_DAYS ({days}) is longer than the "
+                    f"unconfirmed_requests retention period ({rule.period}): a confirmation "
+                    "link could outlive its request and lead to a page saying it is not valid.",
+                    hint="Shorten the link's validity or lengthen the rule's period.",
+                    id="oscar_privacy.W021",
                 )
             )
     return errors

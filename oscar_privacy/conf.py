@@ -316,8 +316,9 @@ class PrivacySettings:
         """Where someone who unsubscribed asks to receive the newsletter again.
 
         A path or full URL of the shop's contact form, shown on the
-        newsletter pages and in its emails. ``None``: they are told to use the
-        contact form, without a link.
+        newsletter pages and in its emails. ``None``: oscar-privacy's privacy
+        request form (``oscar_privacy:contact``) with the re-subscription kind
+        ticked.
         """
         return self._get("NEWSLETTER_CONTACT_URL", None)
 
@@ -325,6 +326,46 @@ class PrivacySettings:
     def NEWSLETTER_RATE_PER_IP(self):
         """Newsletter subscriptions allowed per client IP address (a django-ratelimit rate)."""
         return self._get("NEWSLETTER_RATE_PER_IP", "10/h")
+    def REQUEST_RATE_PER_IP(self):
+        """Privacy requests one IP address may send from the contact form (django-ratelimit rate).
+
+        ``"5/h"`` by default. More get an HTTP 429 page and are not stored.
+        """
+        return self._get("REQUEST_RATE_PER_IP", "5/h")
+
+    @property
+    def REQUEST_RATE_PER_EMAIL(self):
+        """Privacy requests the contact form accepts for one email address (django-ratelimit rate).
+
+        ``"3/h"`` by default: it keeps anyone from flooding a mailbox with
+        confirmation links. Counted whether or not an account has the address.
+        """
+        return self._get("REQUEST_RATE_PER_EMAIL", "3/h")
+
+    @property
+    def REQUEST_CONFIRMATION_DAYS(self):
+        """Days the confirmation link of a visitor's privacy request works.
+
+        The link works once. A request never confirmed is deleted by the
+        ``unconfirmed_requests`` retention rule (30 days by default; check
+        ``oscar_privacy.W021`` if the link would outlive it).
+        """
+        return self._get("REQUEST_CONFIRMATION_DAYS", 7)
+
+    @property
+    def SUPERVISORY_AUTHORITY(self):
+        """The data protection authority a requester may complain to (GDPR Art. 12(4) and 77).
+
+        A dict with ``name`` and ``url``, named in the answer to every
+        privacy request. The CNIL's complaint page by default.
+        """
+        return self._get(
+            "SUPERVISORY_AUTHORITY",
+            {
+                "name": "CNIL (Commission nationale de l'informatique et des libertés)",
+                "url": "https://www.cnil.fr/fr/plaintes",
+            },
+        )
 
 
 app_settings = PrivacySettings()

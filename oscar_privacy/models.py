@@ -107,6 +107,10 @@ class AuditEvent(ImmutableModel):
                 "reset_customer_password",
                 _("Can send a customer a password reset link from the dashboard"),
             ),
+            (
+                "view_customer_privacy",
+                _("Can see the privacy panel of a customer in the dashboard"),
+            ),
         ]
 
     def __str__(self):
@@ -438,8 +442,15 @@ class PrivacyRequest(models.Model):
 
     ``details`` holds what the requester typed (names, facts, free text),
     encrypted at rest: it is personal data of someone who may not be
-    identified yet. ``user`` is the account the request came from, if any;
-    ``matched_user`` the account staff identified (account recovery).
+    identified yet. ``user`` is the account the request came from or, once
+    identified, the requester's account; ``matched_user`` the account staff
+    (account recovery) or the confirmed address (contact form) identified.
+
+    The answer is due one month after the request becomes actionable
+    (GDPR Art. 12(3)): at once when it comes from a logged-in customer or
+    from staff; when the requester follows the confirmation link otherwise
+    (``confirmed_at``). Until then the request is ``unconfirmed``, has no
+    deadline and nobody acts on it.
     """
 
     class Kind(models.TextChoices):
@@ -452,6 +463,7 @@ class PrivacyRequest(models.Model):
         OTHER = "other", _("Other")
 
     class Status(models.TextChoices):
+        UNCONFIRMED = "unconfirmed", _("Awaiting the requester's confirmation")
         RECEIVED = "received", _("Received")
         IN_PROGRESS = "in_progress", _("In progress")
         DONE = "done", _("Answered")
@@ -475,12 +487,30 @@ class PrivacyRequest(models.Model):
         related_name="privacy_requests",
     )
     email = models.EmailField(_("requester's email"), blank=True)
+    language = models.CharField(
+        _("language"),
+        max_length=16,
+        blank=True,
+        help_text=_("The language of the emails to the requester."),
+    )
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.RECEIVED
     )
     received_at = models.DateTimeField(_("received at"), default=timezone.now, db_index=True)
+    confirmed_at = models.DateTimeField(
+        _("confirmed at"),
+        null=True,
+        blank=True,
+        help_text=_("When the requester followed the confirmation link sent to their address."),
+    )
     due_at = models.DateTimeField(
-        _("answer due by"), help_text=_("One month after receipt (GDPR Art. 12(3)).")
+        _("answer due by"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "One month after the request became actionable (GDPR Art. 12(3)); empty while "
+            "it awaits the requester's confirmation."
+        ),
     )
     extended_until = models.DateTimeField(
         _("deadline extended until"),
@@ -537,13 +567,23 @@ class PrivacyRequest(models.Model):
         }
 
     def save(self, *args, **kwargs):
-        if self.due_at is None:
-            self.due_at = one_month_after(self.received_at)
+        if self.due_at is None and self.status != self.Status.UNCONFIRMED:
+            self.due_at = one_month_after(self.actionable_since)
         super().save(*args, **kwargs)
 
     @property
+    def reference(self):
+        """What the requester and staff quote: ``PR-42``."""
+        return f"PR-{self.pk}"
+
+    @property
+    def actionable_since(self):
+        """When the legal clock started: confirmation, or receipt for a request needing none."""
+        return self.confirmed_at or self.received_at
+
+    @property
     def deadline(self):
-        """When the answer is due, extension included."""
+        """When the answer is due, extension included (``None`` while unconfirmed)."""
         return self.extended_until or self.due_at
 
     @property
@@ -553,3 +593,57 @@ class PrivacyRequest(models.Model):
     @property
     def is_overdue(self):
         return self.is_open and self.deadline is not None and self.deadline < timezone.now()
+
+
+class PrivacyRequestEvent(ImmutableModel):
+    """One step in handling a privacy request: the request's history, append-only.
+
+    ``note`` is what staff wrote (encrypted at rest: it is about the
+    requester); ``data`` holds only codes and ids (statuses, the email's
+    event code, the new deadline), never personal data.
+    """
+
+    class Action(models.TextChoices):
+        RECEIVED = "received", _("Received")
+        CONFIRMED = "confirmed", _("Confirmed by the requester")
+        ASSIGNED = "assigned", _("Assigned")
+        STATUS = "status", _("Status changed")
+        NOTE = "note", _("Note")
+        EXTENDED = "extended", _("Deadline extended")
+        DECIDED = "decided", _("Decided")
+        EMAIL = "email", _("Email sent")
+        ACCOUNT_CLOSED = "account_closed", _("Account closed")
+        EXPORT = "export", _("Copy of the data prepared")
+
+    privacy_request = models.ForeignKey(
+        PrivacyRequest,
+        verbose_name=_("privacy request"),
+        on_delete=models.CASCADE,
+        related_name="history",
+    )
+    created_at = models.DateTimeField(_("date and time"), default=timezone.now, editable=False)
+    action = models.CharField(_("action"), max_length=16, choices=Action.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("actor"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    actor_label = models.CharField(_("actor label"), max_length=150)
+    status = models.CharField(
+        _("status afterwards"), max_length=16, choices=PrivacyRequest.Status.choices
+    )
+    note = EncryptedJSONField(_("note"), null=True, blank=True, help_text=_("Encrypted at rest."))
+    data = models.JSONField(_("details"), default=dict, blank=True)
+
+    objects = ImmutableQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("privacy request event")
+        verbose_name_plural = _("privacy request events")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.privacy_request_id} {self.created_at:%Y-%m-%d %H:%M} {self.action}"

@@ -109,7 +109,7 @@ def send_reset_link(user, *, request=None, channel, actor=None, reason=""):
             "request": request,
             "channel": channel.value,
             "reset_url": reset_url,
-            "reset_link": _absolute(reset_url, request),
+            "reset_link": site_url(reset_url, request),
             "valid_for": link_validity(),
         },
     )
@@ -249,7 +249,7 @@ def send_account_alert(event_code, user, recipient_email, *, request=None, **con
             "user": user,
             "request": request,
             "reset_url": reset_url,
-            "reset_link": _absolute(reset_url, request),
+            "reset_link": site_url(reset_url, request),
             **context,
         },
     )
@@ -271,7 +271,8 @@ def _email_of(user):
     return getattr(user, user.get_email_field_name(), "")
 
 
-def _absolute(path, request):
+def site_url(path, request):
+    """The absolute address of ``path`` on the current Site, for emails."""
     # The domain is the current Site's, as in Oscar's own email templates
     # ({% absolute_url site.domain reset_url %}), never a client-chosen Host.
     domain = Site.objects.get_current(request).domain

@@ -5,7 +5,7 @@ path("privacy/", include("oscar_privacy.urls")),
 
 from django.urls import path
 
-from . import account_views, recovery_views, two_factor_views, views
+from . import account_views, recovery_views, request_views, two_factor_views, views
 
 app_name = "oscar_privacy"
 
@@ -47,6 +47,17 @@ urlpatterns = [
         "staff/two-factor/backup-codes/",
         two_factor_views.BackupCodesView.as_view(),
         name="two-factor-backup-codes",
+    path("contact/", request_views.PrivacyRequestView.as_view(), name="contact"),
+    path("contact/sent/", request_views.PrivacyRequestSentView.as_view(), name="contact-sent"),
+    path(
+        "contact/confirm/<str:token>/",
+        request_views.ConfirmRequestView.as_view(),
+        name="request-confirm",
+    ),
+    path(
+        "contact/confirmed/",
+        request_views.PrivacyRequestConfirmedView.as_view(),
+        name="contact-confirmed",
     ),
     path("accept/", views.AcceptPoliciesView.as_view(), name="accept-policies"),
     path("policies/<str:kind>/", views.PolicyVersionListView.as_view(), name="policy-versions"),

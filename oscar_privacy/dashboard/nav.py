@@ -6,6 +6,10 @@ PRIVACY_NAVIGATION = {
     "label": _("Privacy"),
     "icon": "fas fa-user-shield",
     "children": [
+        {
+            "label": _("Privacy requests"),
+            "url_name": "oscar_privacy_dashboard:privacy-request-list",
+        },
         {"label": _("Consents"), "url_name": "oscar_privacy_dashboard:privacy-consent-list"},
         {
             "label": _("Policy versions"),

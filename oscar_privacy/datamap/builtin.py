@@ -565,6 +565,7 @@ def builtin_entries():
                 Field("kind", C.EVIDENCE, anonymiser=None),
                 Field("status", C.EVIDENCE, anonymiser=None),
                 Field("received_at", C.EVIDENCE, anonymiser=None),
+                Field("confirmed_at", C.EVIDENCE, anonymiser=None),
                 Field("due_at", C.EVIDENCE, anonymiser=None),
                 Field("extended_until", C.EVIDENCE, anonymiser=None),
                 Field("extension_reason", C.EVIDENCE, anonymiser=None),
@@ -576,11 +577,35 @@ def builtin_entries():
                 Field("assignee", C.IDENTITY, anonymiser=None, export=False),
                 Field("decided_by", C.IDENTITY, anonymiser=None, export=False),
             ),
-            retention="consent_proof",
+            not_personal=("language",),
+            retention=("consent_proof", "unconfirmed_requests"),
             erasure=E.KEEP,
             description=_(
                 "Requests about personal data and what was decided: kept as proof that they "
-                "were answered. What the requester wrote is encrypted at rest."
+                "were answered. What the requester wrote is encrypted at rest. A request sent "
+                "from the contact form whose confirmation link was never followed is deleted."
+            ),
+        ),
+        Entry(
+            model="oscar_privacy.PrivacyRequestEvent",
+            purposes="privacy_compliance",
+            subjects=(S.CUSTOMERS, S.GUESTS, S.PROSPECTS),
+            user_path="privacy_request__user",
+            email_path="privacy_request__email",
+            fields=(
+                Field("action", C.EVIDENCE, anonymiser=None),
+                Field("status", C.EVIDENCE, anonymiser=None),
+                Field("created_at", C.EVIDENCE, anonymiser=None),
+                Field("note", C.EVIDENCE, anonymiser=None),
+                Field("actor", C.IDENTITY, anonymiser=None, export=False),
+                Field("actor_label", C.IDENTITY, anonymiser=None, export=False),
+            ),
+            not_personal=("data",),
+            retention="consent_proof",
+            erasure=E.KEEP,
+            description=_(
+                "How a privacy request was handled: each status change, assignment, extension, "
+                "email and staff note (encrypted at rest). Kept, and deleted, with the request."
             ),
         ),
         Entry(

@@ -8,7 +8,7 @@ history must not keep them (as for password reset links).
 
 from django.conf import settings
 from django.contrib.sites.models import Site
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 from oscar.core.loading import get_class
 
@@ -39,8 +39,18 @@ def absolute(path):
 
 
 def contact_url():
-    """The contact form's address for a re-subscription request, or ``""``."""
-    configured = app_settings.NEWSLETTER_CONTACT_URL or ""
+    """The contact form's address for a re-subscription request, or ``""``.
+
+    ``OSCAR_PRIVACY_NEWSLETTER_CONTACT_URL`` when set, else oscar-privacy's
+    privacy request form with the re-subscription kind ticked, when its URLs
+    are included.
+    """
+    configured = app_settings.NEWSLETTER_CONTACT_URL
+    if configured is None:
+        try:
+            configured = reverse("oscar_privacy:contact") + "?kind=resubscription"
+        except NoReverseMatch:
+            return ""
     if configured.startswith("/"):
         return absolute(configured)
     return configured

@@ -94,8 +94,8 @@ def _in_force():
 def touch_sources(cutoff):
     """``[(queryset, email field)]``: rows that keep an address in touch since ``cutoff``.
 
-    A consent record, a guest order or a privacy request newer than the
-    cutoff; a consent in force; an open account; a request still open.
+    A consent record, a guest order or a (confirmed) privacy request newer
+    than the cutoff; a consent in force; an open account; a request still open.
     """
     from ..models import AccountClosure, ConsentRecord, PrivacyRequest
 
@@ -105,7 +105,8 @@ def touch_sources(cutoff):
         (_in_force(), "email"),
         (get_user_model()._default_manager.exclude(Exists(closed)), "email"),
         (
-            PrivacyRequest.objects.filter(
+            # An unconfirmed request may come from anyone: it is no contact with the address.
+            PrivacyRequest.objects.exclude(status=PrivacyRequest.Status.UNCONFIRMED).filter(
                 Q(received_at__gt=cutoff)
                 | Q(decided_at__gt=cutoff)
                 | Q(status__in=PrivacyRequest.OPEN_STATUSES)

@@ -415,6 +415,8 @@ class EndedSubscriptionsStep(Step):
 
 def _pending(queryset, ctx, rule):
     return queryset.filter(state="pending", requested_at__lt=rule.cutoff(ctx.now))
+def _awaiting_confirmation(queryset, ctx, rule):
+    return queryset.filter(status=queryset.model.Status.UNCONFIRMED)
 
 
 def _idle_user_record(queryset, ctx, rule):
@@ -483,6 +485,16 @@ HANDLERS = {
     "unconfirmed_subscriptions": (
         Action.DELETE,
         lambda rule: [_delete(rule, "oscar_privacy_newsletter.Subscription", _pending)],
+    "unconfirmed_requests": (
+        Action.DELETE,
+        lambda rule: [
+            _delete(
+                rule,
+                "oscar_privacy.PrivacyRequest",
+                _awaiting_confirmation,
+                _older("received_at"),
+            )
+        ],
     ),
     "email_history": (
         Action.DELETE,

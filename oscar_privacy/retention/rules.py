@@ -282,6 +282,22 @@ DEFAULT_RULES = (
         _("French Civil Code, art. 2224 (5-year limitation period); GDPR art. 7(1)"),
     ),
     Rule(
+        "unconfirmed_requests",
+        Category.COMMUNICATION,
+        Start.CREATED,
+        "P30D",
+        Action.DELETE,
+        _(
+            "Privacy requests sent from the contact form whose confirmation link was never "
+            "followed, with what the sender wrote."
+        ),
+        _(
+            "GDPR art. 5(1)(c) and (e): an unconfirmed request comes from someone who never "
+            "showed they read the address given, so the shop may not act on it and has no "
+            "answer to prove; kept long enough to outlive its confirmation link"
+        ),
+    ),
+    Rule(
         "data_exports",
         Category.EVIDENCE,
         Start.EXPIRY,

@@ -10,8 +10,10 @@ recorded in the audit trail
 its "Send password reset email" address
 (``dashboard:user-password-reset``) leads to
 :class:`~.views.PasswordResetView`, which asks for a reason and needs the
-``oscar_privacy.reset_customer_password`` permission. A shop that forked the
-users dashboard adds the two mixins to its views, sets ``password_reset_view`` to that view and
+``oscar_privacy.reset_customer_password`` permission, and the customer's
+page (:class:`~.views.UserDetailView`) shows the privacy panel. A shop that
+forked the users dashboard adds the two mixins to its views, sets
+``password_reset_view`` and ``user_detail_view`` to those views and
 ``permissions_map["user-password-reset"]`` to :func:`password_reset_permissions`.
 """
 
@@ -32,9 +34,9 @@ class UsersDashboardConfig(apps.UsersDashboardConfig):
     def ready(self):
         super().ready()
         from ..read_audit import CustomerDetailReadMixin, CustomerSearchReadMixin
-        from .views import PasswordResetView
+        from .views import PasswordResetView, UserDetailView
 
-        self.user_detail_view = with_mixin(CustomerDetailReadMixin, self.user_detail_view)
+        self.user_detail_view = with_mixin(CustomerDetailReadMixin, UserDetailView)
         self.index_view = with_mixin(CustomerSearchReadMixin, self.index_view)
         self.password_reset_view = PasswordResetView
 

@@ -1,4 +1,5 @@
-"""The customers dashboard's password reset, with a reason and no password in sight."""
+"""The customers dashboard: the customer's page with its privacy panel, and the password
+reset with a reason and no password in sight."""
 
 import logging
 
@@ -10,14 +11,38 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import FormView
 from django.views.generic.detail import SingleObjectMixin
+from oscar.core.loading import get_class
 
 from oscar_privacy.conf import app_settings
+from oscar_privacy.customer_panel import privacy_panel, record_panel_view
 from oscar_privacy.exceptions import PasswordResetRefused
 from oscar_privacy.staff_reset import may_reset, reset_customer_password, staff_reset_throttled
 
 from .forms import PasswordResetReasonForm
 
 logger = logging.getLogger(__name__)
+
+OscarUserDetailView = get_class("dashboard.users.views", "UserDetailView")
+
+PANEL_PERMISSION = "oscar_privacy.view_customer_privacy"
+
+
+class UserDetailView(OscarUserDetailView):
+    """Oscar's customer page, with the privacy panel for staff allowed to see it.
+
+    The panel (``privacy_panel`` in the context, drawn by the template
+    ``oscar/dashboard/users/detail.html`` of ``oscar_privacy.dashboard``)
+    needs ``oscar_privacy.view_customer_privacy``; each view of it is
+    recorded in the audit trail.
+    """
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        if self.request.user.has_perm(PANEL_PERMISSION):
+            ctx["privacy_panel"] = privacy_panel(self.object)
+            record_panel_view(self.object, request=self.request)
+        return ctx
+
 
 REFUSALS = {
     "inactive": _("This account is inactive: no reset link was sent."),
