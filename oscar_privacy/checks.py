@@ -515,6 +515,11 @@ def check_staff_two_factor(app_configs=None, **kwargs):
                     "whoever has a staff password can try codes as fast as the server answers.",
                     hint=f"Remove {name} (django-otp's default is 1) or give it a positive value.",
                     id="oscar_privacy.W010",
+                )
+            )
+    return errors
+
+
 @checks.register()
 def check_privacy_request_settings(app_configs=None, **kwargs):
     """The privacy request form's confirmation link and the supervisory authority."""

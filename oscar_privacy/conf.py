@@ -326,6 +326,8 @@ class PrivacySettings:
     def NEWSLETTER_RATE_PER_IP(self):
         """Newsletter subscriptions allowed per client IP address (a django-ratelimit rate)."""
         return self._get("NEWSLETTER_RATE_PER_IP", "10/h")
+
+    @property
     def REQUEST_RATE_PER_IP(self):
         """Privacy requests one IP address may send from the contact form (django-ratelimit rate).
 

@@ -47,6 +47,7 @@ urlpatterns = [
         "staff/two-factor/backup-codes/",
         two_factor_views.BackupCodesView.as_view(),
         name="two-factor-backup-codes",
+    ),
     path("contact/", request_views.PrivacyRequestView.as_view(), name="contact"),
     path("contact/sent/", request_views.PrivacyRequestSentView.as_view(), name="contact-sent"),
     path(

@@ -415,6 +415,8 @@ class EndedSubscriptionsStep(Step):
 
 def _pending(queryset, ctx, rule):
     return queryset.filter(state="pending", requested_at__lt=rule.cutoff(ctx.now))
+
+
 def _awaiting_confirmation(queryset, ctx, rule):
     return queryset.filter(status=queryset.model.Status.UNCONFIRMED)
 
@@ -485,6 +487,7 @@ HANDLERS = {
     "unconfirmed_subscriptions": (
         Action.DELETE,
         lambda rule: [_delete(rule, "oscar_privacy_newsletter.Subscription", _pending)],
+    ),
     "unconfirmed_requests": (
         Action.DELETE,
         lambda rule: [

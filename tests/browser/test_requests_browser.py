@@ -25,6 +25,8 @@ from oscar_privacy.models import AccountClosure, PrivacyRequest
 from oscar_privacy.recovery import submit_recovery_request
 from oscar_privacy.requests import submit_request
 
+from .second_factor import give_authenticator, pass_second_factor
+
 try:
     from playwright.sync_api import expect
 except ImportError:  # the ``browser`` fixture says what to install
@@ -61,6 +63,7 @@ def officer(db):
         ),
         Permission.objects.get(content_type__app_label="auth", codename="view_user"),
     )
+    give_authenticator(user)
     return user
 
 
@@ -73,17 +76,14 @@ def arrive(page, url):
     page.wait_for_load_state("load")
 
 
-def staff_log_in(page, live_server, username, password):
-    """Log in through the dashboard's login page.
-
-    The one place a browser test logs staff in: the staff two-factor step
-    (another branch) is added here.
-    """
+def staff_log_in(page, live_server, user, password):
+    """Log in through the dashboard's login page, then type the code of the user's app."""
     page.goto(reverse("dashboard:login"))
     form = page.locator("#dashboard_login_form")
-    form.get_by_label("Username").fill(username)
+    form.get_by_label("Username").fill(user.username)
     form.get_by_label("Password").fill(password)
     form.get_by_role("button", name="Login").click()
+    pass_second_factor(page, user.totpdevice_set.get())
     arrive(page, at(live_server, "dashboard:index"))
 
 
@@ -131,7 +131,7 @@ def test_a_visitor_closure_request_from_the_form_to_the_closed_account(
 
     # The officer finds it in the queue.
     other_requests()
-    staff_log_in(page, live_server, "officer", OFFICER_PASSWORD)
+    staff_log_in(page, live_server, officer, OFFICER_PASSWORD)
     page.goto(reverse("oscar_privacy_dashboard:privacy-request-list"))
     queue = page.locator("#privacy_requests")
     expect(queue.locator("tr.table-danger")).to_have_count(1)
