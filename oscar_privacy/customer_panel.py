@@ -29,6 +29,7 @@ from .models import (
     DataExport,
     PrivacyRequest,
 )
+from .signals import customer_panel_rows
 
 ROWS_SHOWN = 10
 """Exports and requests listed on the panel, newest first."""
@@ -49,19 +50,28 @@ class PrivacyPanel:
     closure_refusal: str = ""
     last_password_reset: object = None
     requests: list = field(default_factory=list)
+    extra_rows: list = field(default_factory=list)
+    """``(label, text)`` pairs from the receivers of ``customer_panel_rows``."""
 
 
 def privacy_panel(customer, *, rows=ROWS_SHOWN):
     """The :class:`PrivacyPanel` of ``customer``: one query per consent purpose, four more.
 
     ``consents`` has one ``(purpose label, latest record or None)`` pair per
-    purpose; ``requests`` are the customer's own and those identified as theirs.
+    purpose; ``requests`` are the customer's own and those identified as theirs;
+    ``extra_rows`` what other apps add through ``customer_panel_rows`` (the
+    newsletter: one query).
     """
     consents = [
         (label, ConsentRecord.objects.filter(user=customer, purpose=purpose).first())
         for purpose, label in ConsentPurpose.choices
     ]
     closure = AccountClosure.objects.filter(user=customer).first()
+    extra_rows = [
+        row
+        for _receiver, rows in customer_panel_rows.send(sender=PrivacyPanel, customer=customer)
+        for row in rows or ()
+    ]
     return PrivacyPanel(
         customer=customer,
         consents=consents,
@@ -76,6 +86,7 @@ def privacy_panel(customer, *, rows=ROWS_SHOWN):
             .defer("details")
             .order_by("-received_at", "-pk")[:rows]
         ),
+        extra_rows=extra_rows,
     )
 
 

@@ -38,3 +38,10 @@ privacy_request_received = Signal()
 # Arguments: sender (the PrivacyRequest class), privacy_request (the
 # PrivacyRequest), request (the HttpRequest, or None).
 privacy_request_decided = Signal()
+
+# Sent while the privacy panel of a customer's page in Oscar's dashboard is
+# built, so that another app (the newsletter, a shop's own) shows its rows.
+# Arguments: sender (the PrivacyPanel class), customer (the account).
+# Each receiver returns a list of (label, text) pairs, one table row each;
+# both are escaped when shown.
+customer_panel_rows = Signal()

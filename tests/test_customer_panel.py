@@ -266,3 +266,26 @@ def test_customer_service_sends_reset_links_but_neither_closes_nor_copies(client
     assert client.post(close_url(customer), {"reason": "r"}).status_code == 403
     assert client.post(export_url(customer)).status_code == 403
     assert not AccountClosure.objects.exists() and not DataExport.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "consents, shown",
+    [
+        ([], "Not on the list."),
+        ([ConsentAction.GIVEN], "Waiting for confirmation since"),
+        ([ConsentAction.GIVEN, ConsentAction.WITHDRAWN], "Unsubscribed since"),
+    ],
+)
+def test_the_panel_shows_where_the_address_stands_on_the_newsletter(
+    client, agent, customer, consents, shown
+):
+    for action in consents:
+        record_consents(
+            [(ConsentPurpose.NEWSLETTER, action, None)],
+            channel=ConsentChannel.REGISTRATION,
+            user=customer,
+        )
+    login_verified(client, agent)
+    html = client.get(page(customer)).content.decode()
+    row = html.split("<th>Newsletter</th>")[1].split("</tr>")[0]
+    assert shown in row

@@ -22,6 +22,7 @@ class NewsletterConfig(AppConfig):
         from oscar_privacy.signals import (
             account_closed,
             consent_recorded,
+            customer_panel_rows,
             privacy_request_received,
         )
 
@@ -35,5 +36,6 @@ class NewsletterConfig(AppConfig):
         consent_recorded.connect(receivers.on_consent_recorded, dispatch_uid=uid)
         account_closed.connect(receivers.on_account_closed, dispatch_uid=uid)
         privacy_request_received.connect(receivers.on_privacy_request_received, dispatch_uid=uid)
+        customer_panel_rows.connect(receivers.customer_panel_rows, dispatch_uid=uid)
         tracking.connect(events.on_tracking, dispatch_uid=uid)
         inbound.connect(events.on_inbound, dispatch_uid=uid)
