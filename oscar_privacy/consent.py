@@ -124,7 +124,8 @@ def record_consents(entries, *, channel, user=None, email="", order_number="", r
         return []
     user = user if user is not None and user.is_authenticated else None
     email = email or (user.email if user is not None else "")
-    network = network_data(request)
+    # Encrypted at rest; nothing at all (not an encrypted empty string) when none is kept.
+    network = network_data(request) or None
     now = timezone.now()
     records = ConsentRecord.objects.bulk_create(
         [

@@ -224,11 +224,13 @@ class ConsentRecord(ImmutableModel):
     )
     channel = models.CharField(_("channel"), max_length=32, choices=ConsentChannel.choices)
     order_number = models.CharField(_("order number"), max_length=128, blank=True)
-    network = models.CharField(
+    network = EncryptedJSONField(
         _("network data"),
-        max_length=64,
+        null=True,
         blank=True,
-        help_text=_("The truncated IP address, or its keyed hash, as the settings say."),
+        help_text=_(
+            "The truncated IP address, or its keyed hash, as the settings say; encrypted at rest."
+        ),
     )
 
     objects = ConsentRecordQuerySet.as_manager()
