@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from ..exceptions import RetentionRuleError
 from .handlers import Context, steps_for
+from .keys import keys_in
 from .rules import get_rules
 
 DEFAULT_BATCH_SIZE = 1000
@@ -156,18 +157,20 @@ def _run_step(step, ctx, result, batch_size, deadline, progress):
             return False
         last = pks[-1]
         if ctx.dry_run:
-            counts = step.count(ctx, step.eligible(ctx).filter(pk__in=pks))
+            counts = step.count(ctx, step.eligible(ctx).filter(keys_in(step.model, "pk", pks)))
         else:
             with transaction.atomic():
                 locked = list(
                     step.eligible(ctx)
-                    .filter(pk__in=pks)
+                    .filter(keys_in(step.model, "pk", pks))
                     .select_for_update(skip_locked=True, of=("self",))
                     .values_list("pk", flat=True)
                 )
                 # Rows missing here are held by another run or are no longer eligible.
                 counts = (
-                    step.apply(ctx, step.model._default_manager.filter(pk__in=locked))
+                    step.apply(
+                        ctx, step.model._default_manager.filter(keys_in(step.model, "pk", locked))
+                    )
                     if locked
                     else {}
                 )

@@ -17,6 +17,7 @@ from django.db.models import Exists, ForeignObjectRel, OuterRef, Q
 
 from ..datamap import datamap
 from ..datamap.vocabulary import Erasure
+from .keys import keys_in
 from .rules import Action, Start, get_rules
 
 
@@ -196,7 +197,9 @@ class _BatchOrders:
         rows = []
         if any(lookup is not None for lookup in self.lookups.values()):
             rows = list(
-                order_model._default_manager.filter(user__in=user_ids).values_list("pk", *links)
+                order_model._default_manager.filter(
+                    keys_in(order_model, "user", user_ids)
+                ).values_list("pk", *links)
             )
         self.pks = [row[0] for row in rows]
         self.linked = {
@@ -222,16 +225,17 @@ class _BatchOrders:
 
     def rows(self, entry):
         """``entry``'s rows of the batch's accounts, as a queryset."""
-        manager = entry.model_class._default_manager
+        model = entry.model_class
+        manager = model._default_manager
         lookup = self.lookups.get(entry.label)
         if lookup is None:
-            return manager.filter(**{f"{entry.user_path}__in": self.user_ids})
+            return manager.filter(keys_in(model, entry.user_path, self.user_ids))
         if lookup == "pk":
-            return manager.filter(pk__in=self.pks)
+            return manager.filter(keys_in(model, "pk", self.pks))
         link = self._link(entry, lookup)
         if link is not None:
-            return manager.filter(pk__in=self.linked[link])
-        return manager.filter(_through_keys(entry.model_class, lookup, self.pks))
+            return manager.filter(keys_in(model, "pk", self.linked[link]))
+        return manager.filter(_through_keys(model, lookup, self.pks))
 
 
 def _through_keys(model, lookup, pks):
@@ -244,9 +248,9 @@ def _through_keys(model, lookup, pks):
     name, _, rest = lookup.partition("__")
     field = model._meta.get_field(name)
     if not (field.concrete and field.many_to_one):
-        return Q(**{f"{lookup}__in": pks})
+        return keys_in(model, lookup, pks)
     if not rest:
-        return Q(**{f"{field.attname}__in": pks})
+        return keys_in(model, field.attname, pks)
     target = field.related_model
     keys = target._default_manager.filter(_through_keys(target, rest, pks))
     return Q(**{f"{field.attname}__in": keys.values(field.target_field.attname)})
@@ -295,7 +299,8 @@ class GuestOrdersStep(Step):
         # The orders themselves last: the other rows are found through them.
         found.sort(key=lambda item: (item[0] == "pk", -_depth(item[0])))
         for lookup, entry in found:
-            yield entry, entry.model_class._default_manager.filter(**{f"{lookup}__in": pks})
+            model = entry.model_class
+            yield entry, model._default_manager.filter(keys_in(model, lookup, pks))
 
     def apply(self, ctx, queryset):
         return {entry.label: _erase(entry, rows) for entry, rows in self._targets(queryset)}
