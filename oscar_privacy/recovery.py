@@ -20,12 +20,6 @@ import datetime
 import logging
 
 from django.db import transaction
-from django.db.models import (
-    Case,
-    IntegerField,
-    Value,
-    When,
-)
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_ratelimit.core import is_ratelimited
@@ -44,6 +38,7 @@ from .recovery_matching import (  # noqa: F401 (FACTS, Candidate and phone_key a
     phone_key,
     score_accounts,
 )
+from .requests import request_queue
 from .signals import privacy_request_decided, privacy_request_received
 
 logger = logging.getLogger(__name__)
@@ -120,17 +115,11 @@ def recovery_retry_after():
 
 
 def recovery_requests():
-    """The recovery requests, open ones first (soonest due first), then the newest."""
-    return PrivacyRequest.objects.filter(kind=PrivacyRequest.Kind.RECOVERY).order_by(
-        Case(
-            When(status__in=PrivacyRequest.OPEN_STATUSES, then=Value(0)),
-            default=Value(1),
-            output_field=IntegerField(),
-        ),
-        Case(When(status__in=PrivacyRequest.OPEN_STATUSES, then="due_at")).asc(nulls_last=True),
-        "-received_at",
-        "-pk",
-    )
+    """The recovery requests, in the order of the privacy request queue.
+
+    Open ones first, soonest deadline first (extension included), then the newest.
+    """
+    return request_queue().filter(kind=PrivacyRequest.Kind.RECOVERY)
 
 
 def candidates(privacy_request, limit=CANDIDATES_SHOWN):
