@@ -101,12 +101,11 @@ def file_is_current(source):
     Reads only the header and the first frame (a writer encrypts every frame
     of a file with the same key); the file is not otherwise checked.
     """
-    if source.read(len(MAGIC)) != MAGIC:
+    try:
+        _read_magic(source)
+        return is_current(_read_token(source))
+    except DecryptionError:
         return False
-    length = source.read(_LENGTH.size)
-    if len(length) != _LENGTH.size:
-        return False
-    return is_current(source.read(_LENGTH.unpack(length)[0]))
 
 
 class EncryptedWriter:
@@ -171,6 +170,29 @@ class EncryptedWriter:
         self.close()
 
 
+def _read_exact(source, size):
+    """Exactly ``size`` bytes of ``source``: a shorter read is a truncated file.
+
+    Integrity must never depend on a decoder's leniency (some Fernet releases
+    decode a token whose last padding character is missing).
+    """
+    data = source.read(size)
+    if len(data) != size:
+        raise DecryptionError("The encrypted file is truncated.")
+    return data
+
+
+def _read_magic(source):
+    if source.read(len(MAGIC)) != MAGIC:
+        raise DecryptionError("Not an oscar-privacy encrypted file.")
+
+
+def _read_token(source):
+    """The next frame's token: its 4-byte length, then exactly that many bytes."""
+    (length,) = _LENGTH.unpack(_read_exact(source, _LENGTH.size))
+    return _read_exact(source, length)
+
+
 def _context_tag(context):
     return hashlib.sha256(b"oscar_privacy.crypto.context:" + context).digest()[:16]
 
@@ -182,17 +204,13 @@ def decrypted_chunks(source, context=b""):
     another ``context``, was tampered with or truncated, or no configured key
     opens it.
     """
-    if source.read(len(MAGIC)) != MAGIC:
-        raise DecryptionError("Not an oscar-privacy encrypted file.")
+    _read_magic(source)
     fernet = get_fernet()
     expected = 0
     file_id = None
     context_tag = _context_tag(context)
     while True:
-        length = source.read(_LENGTH.size)
-        if len(length) != _LENGTH.size:
-            raise DecryptionError("The encrypted file is truncated.")
-        token = source.read(_LENGTH.unpack(length)[0])
+        token = _read_token(source)
         try:
             plain = fernet.decrypt(token)
         except InvalidToken as exc:
