@@ -16,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views import generic
@@ -31,6 +31,7 @@ from .conf import app_settings
 from .crypto import DecryptionError
 from .forms import CloseAccountForm, PasswordConfirmationForm
 from .models import AccountClosure, ConsentPurpose, DataExport
+from .redirects import NextUrlMixin
 
 logger = logging.getLogger(__name__)
 
@@ -94,7 +95,7 @@ def _too_many_failures(request):
 
 
 @method_decorator([sensitive_post_parameters("password"), never_cache], name="dispatch")
-class ConfirmPasswordView(PrivacyPageMixin, generic.FormView):
+class ConfirmPasswordView(PrivacyPageMixin, NextUrlMixin, generic.FormView):
     """Type the password again before a sensitive step; then back to ``next``."""
 
     template_name = "oscar_privacy/account/confirm_password.html"
@@ -124,15 +125,13 @@ class ConfirmPasswordView(PrivacyPageMixin, generic.FormView):
         return super().form_valid(form)
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(next=self.get_success_url(), **kwargs)
+        return super().get_context_data(next=self.next_url, **kwargs)
+
+    def get_default_next(self):
+        return reverse("oscar_privacy:exports")
 
     def get_success_url(self):
-        target = self.request.POST.get("next") or self.request.GET.get("next", "")
-        if url_has_allowed_host_and_scheme(
-            target, allowed_hosts={self.request.get_host()}, require_https=self.request.is_secure()
-        ):
-            return target
-        return reverse("oscar_privacy:exports")
+        return self.next_url
 
 
 class ExportListView(PrivacyPageMixin, generic.TemplateView):
