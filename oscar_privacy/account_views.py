@@ -20,12 +20,12 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views import generic
-from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from oscar.core.loading import get_class
 
 from . import export, reauth
 from .account import ConsentWithdrawalError, consent_overview, personal_data, withdraw_consent
+from .caching import NoStoreMixin
 from .closure import ClosureError, close_account, closure_refusal, plan_closure
 from .conf import app_settings
 from .crypto import DecryptionError
@@ -41,7 +41,7 @@ CLOSED_SESSION_KEY = "oscar_privacy_closed"
 EXPORTS_SHOWN = 10
 
 
-class PrivacyPageMixin(LoginRequiredMixin, PageTitleMixin):
+class PrivacyPageMixin(NoStoreMixin, LoginRequiredMixin, PageTitleMixin):
     active_tab = "privacy"
 
 
@@ -94,7 +94,7 @@ def _too_many_failures(request):
     return redirect("customer:login")
 
 
-@method_decorator([sensitive_post_parameters("password"), never_cache], name="dispatch")
+@method_decorator(sensitive_post_parameters("password"), name="dispatch")
 class ConfirmPasswordView(PrivacyPageMixin, NextUrlMixin, generic.FormView):
     """Type the password again before a sensitive step; then back to ``next``."""
 
@@ -179,7 +179,6 @@ class ExportListView(PrivacyPageMixin, generic.TemplateView):
         return redirect("oscar_privacy:exports")
 
 
-@method_decorator(never_cache, name="dispatch")
 class ExportDownloadView(PrivacyPageMixin, generic.View):
     """The archive, decrypted on the fly, for its owner after a recent password."""
 
@@ -229,7 +228,7 @@ class ExportDownloadView(PrivacyPageMixin, generic.View):
         return render(self.request, self.unavailable_template, context, status=status)
 
 
-@method_decorator([sensitive_post_parameters("password"), never_cache], name="dispatch")
+@method_decorator(sensitive_post_parameters("password"), name="dispatch")
 class CloseAccountView(PrivacyPageMixin, generic.FormView):
     """What closing the account does, for this person; the password closes it."""
 
@@ -276,7 +275,7 @@ class CloseAccountView(PrivacyPageMixin, generic.FormView):
         return redirect("oscar_privacy:account-closed")
 
 
-class AccountClosedView(generic.TemplateView):
+class AccountClosedView(NoStoreMixin, generic.TemplateView):
     """Shown once, after the closure (the person is logged out by then)."""
 
     template_name = "oscar_privacy/account/closed.html"

@@ -2,7 +2,7 @@
 
 :class:`~oscar_privacy.middleware.StaffTwoFactorMiddleware` sends staff here
 with the page they asked for in ``next``. Views are thin: form, service
-(:mod:`oscar_privacy.two_factor`), redirect. Every page is ``never_cache``
+(:mod:`oscar_privacy.two_factor`), redirect. No page is stored (``no-store``)
 (they show secrets and codes); those that take a code also hide it from
 error reports.
 """
@@ -17,10 +17,10 @@ from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.views import generic
-from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
 from . import two_factor
+from .caching import NoStoreMixin
 from .conf import app_settings
 from .exceptions import TwoFactorRefused
 from .redirects import NextUrlMixin
@@ -40,8 +40,7 @@ def url_with_next(url_name, next_url):
     return f"{reverse(url_name)}?{urlencode({'next': next_url})}"
 
 
-@method_decorator(never_cache, name="dispatch")
-class TwoFactorPageMixin(NextUrlMixin):
+class TwoFactorPageMixin(NoStoreMixin, NextUrlMixin):
     """Pages for logged-in people who need a second factor.
 
     Not found while ``OSCAR_PRIVACY_STAFF_TWO_FACTOR`` is off. ``next`` is

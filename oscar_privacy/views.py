@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from django.views import generic
 
+from .caching import NoStoreMixin
 from .consent import record_consents, versions_to_accept
 from .forms import PolicyUpdateForm
 from .models import ConsentChannel, PolicyKind, PolicyVersion
@@ -57,7 +58,7 @@ class PolicyVersionDetailView(PolicyKindMixin, generic.DetailView):
         return ctx
 
 
-class AcceptPoliciesView(LoginRequiredMixin, NextUrlMixin, generic.FormView):
+class AcceptPoliciesView(NoStoreMixin, LoginRequiredMixin, NextUrlMixin, generic.FormView):
     """Shown by the middleware when a new version must be accepted; then on to ``next``."""
 
     template_name = "oscar_privacy/accept_policies.html"
