@@ -21,13 +21,14 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 from django.test import Client
-from django.urls import reverse
+from django.urls import reverse, set_script_prefix
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_static.models import StaticDevice
 from oscar.test.factories import UserFactory, create_product
 
 from oscar_privacy import reauth
 from oscar_privacy.models import ConsentRecord, PolicyKind
+from oscar_privacy.redirects import is_safe_path, next_url
 
 from .shop import publish
 from .staff import code_now, give_authenticator, login_verified
@@ -402,3 +403,42 @@ def test_staff_logins_with_a_bad_next_stay_on_this_site(client, url_name, key):
     assert response.status_code == 302, response.status_code
     assert "_auth_user_id" in client.session
     assert_same_site(response, url)
+
+
+# The rule itself ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "safe"),
+    [
+        ("/shop/basket/?page=2#top", True),
+        ("/catalogue/caf%C3%A9/", True),
+        ("/catalogue/café/", True),  # a letter is not a control character
+        ("/", True),
+        ("/\u2028/", False),  # line separator
+        ("/\x7f/", False),
+        ("/" + "a" * 2047, True),
+        ("/" + "a" * 2048, False),
+        (None, False),
+        (["/shop/"], False),
+    ],
+)
+def test_what_counts_as_a_path_on_this_site(rf, url, safe):
+    assert is_safe_path(url, rf.get("/")) is safe
+
+
+def test_under_a_script_prefix_only_its_paths_count(rf):
+    request = rf.get("/")
+    set_script_prefix("/boutique/")
+    try:
+        assert is_safe_path("/boutique/shop/basket/", request)
+        assert not is_safe_path("/other-app/", request)
+        assert next_url(rf.get("/", {"next": "/other-app/"}), "/boutique/") == "/boutique/"
+    finally:
+        set_script_prefix("/")
+
+
+def test_a_next_in_the_form_wins_over_the_address(rf):
+    request = rf.post("/?next=/from-the-address/", {"next": "/from-the-form/"})
+    assert next_url(request, "/") == "/from-the-form/"
+    assert next_url(rf.post("/?next=/from-the-address/"), "/") == "/from-the-address/"

@@ -144,6 +144,7 @@ def world(db, django_capture_on_commit_callbacks):
             "customer:address-change-status": {"pk": address.pk, "action": "default_for_billing"},
             "customer:notifications-detail": {"pk": notification.pk},
             "customer:alerts-cancel-by-pk": {"pk": alert.pk},
+            "customer:alert-create": {"pk": product.pk},
             "customer:alerts-cancel-by-key": {"key": guest_alert.key},
             "customer:alerts-confirm": {"key": guest_alert.key},
             "customer:wishlists-remove-product": {"key": wishlist.key, "line_pk": line.pk},
