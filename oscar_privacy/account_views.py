@@ -16,21 +16,22 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views import generic
-from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from oscar.core.loading import get_class
 
 from . import export, reauth
 from .account import ConsentWithdrawalError, consent_overview, personal_data, withdraw_consent
+from .caching import NoStoreMixin
 from .closure import ClosureError, close_account, closure_refusal, plan_closure
 from .conf import app_settings
 from .crypto import DecryptionError
 from .forms import CloseAccountForm, PasswordConfirmationForm
 from .models import AccountClosure, ConsentPurpose, DataExport
+from .redirects import NextUrlMixin
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +41,7 @@ CLOSED_SESSION_KEY = "oscar_privacy_closed"
 EXPORTS_SHOWN = 10
 
 
-class PrivacyPageMixin(LoginRequiredMixin, PageTitleMixin):
+class PrivacyPageMixin(NoStoreMixin, LoginRequiredMixin, PageTitleMixin):
     active_tab = "privacy"
 
 
@@ -93,8 +94,8 @@ def _too_many_failures(request):
     return redirect("customer:login")
 
 
-@method_decorator([sensitive_post_parameters("password"), never_cache], name="dispatch")
-class ConfirmPasswordView(PrivacyPageMixin, generic.FormView):
+@method_decorator(sensitive_post_parameters("password"), name="dispatch")
+class ConfirmPasswordView(PrivacyPageMixin, NextUrlMixin, generic.FormView):
     """Type the password again before a sensitive step; then back to ``next``."""
 
     template_name = "oscar_privacy/account/confirm_password.html"
@@ -124,15 +125,13 @@ class ConfirmPasswordView(PrivacyPageMixin, generic.FormView):
         return super().form_valid(form)
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(next=self.get_success_url(), **kwargs)
+        return super().get_context_data(next=self.next_url, **kwargs)
+
+    def get_default_next(self):
+        return reverse("oscar_privacy:exports")
 
     def get_success_url(self):
-        target = self.request.POST.get("next") or self.request.GET.get("next", "")
-        if url_has_allowed_host_and_scheme(
-            target, allowed_hosts={self.request.get_host()}, require_https=self.request.is_secure()
-        ):
-            return target
-        return reverse("oscar_privacy:exports")
+        return self.next_url
 
 
 class ExportListView(PrivacyPageMixin, generic.TemplateView):
@@ -180,7 +179,6 @@ class ExportListView(PrivacyPageMixin, generic.TemplateView):
         return redirect("oscar_privacy:exports")
 
 
-@method_decorator(never_cache, name="dispatch")
 class ExportDownloadView(PrivacyPageMixin, generic.View):
     """The archive, decrypted on the fly, for its owner after a recent password."""
 
@@ -230,7 +228,7 @@ class ExportDownloadView(PrivacyPageMixin, generic.View):
         return render(self.request, self.unavailable_template, context, status=status)
 
 
-@method_decorator([sensitive_post_parameters("password"), never_cache], name="dispatch")
+@method_decorator(sensitive_post_parameters("password"), name="dispatch")
 class CloseAccountView(PrivacyPageMixin, generic.FormView):
     """What closing the account does, for this person; the password closes it."""
 
@@ -277,7 +275,7 @@ class CloseAccountView(PrivacyPageMixin, generic.FormView):
         return redirect("oscar_privacy:account-closed")
 
 
-class AccountClosedView(generic.TemplateView):
+class AccountClosedView(NoStoreMixin, generic.TemplateView):
     """Shown once, after the closure (the person is logged out by then)."""
 
     template_name = "oscar_privacy/account/closed.html"

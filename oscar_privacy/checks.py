@@ -572,3 +572,61 @@ def check_privacy_request_settings(app_configs=None, **kwargs):
                 )
             )
     return errors
+
+
+NO_STORE_MIDDLEWARE = "oscar_privacy.caching.NoStoreMiddleware"
+
+
+@checks.register(checks.Tags.security)
+def check_no_store_middleware(app_configs=None, **kwargs):
+    """Oscar's My Account pages are never stored: the middleware in place, below the page cache."""
+    from django.utils.module_loading import import_string
+
+    from .caching import NoStoreMiddleware
+
+    namespaces = app_settings.NO_STORE_NAMESPACES
+    if not isinstance(namespaces, list | tuple) or not all(
+        isinstance(name, str) and name for name in namespaces
+    ):
+        return [
+            checks.Error(
+                f"OSCAR_PRIVACY_NO_STORE_NAMESPACES = {namespaces!r} is not a list of URL "
+                "namespaces.",
+                hint='For example ("customer",), Oscar\'s My Account.',
+                id="oscar_privacy.E030",
+            )
+        ]
+    if not namespaces:
+        return []
+
+    def is_ours(path):
+        try:
+            found = import_string(path)
+        except ImportError:
+            return False
+        return isinstance(found, type) and issubclass(found, NoStoreMiddleware)
+
+    middleware = list(getattr(settings, "MIDDLEWARE", None) or [])
+    ours = [index for index, path in enumerate(middleware) if is_ours(path)]
+    if not ours:
+        return [
+            checks.Warning(
+                "The pages of the URL namespaces "
+                f"{', '.join(namespaces)} (Oscar's My Account: profile, orders, addresses) "
+                "are sent without Cache-Control: no-store; the browser keeps them on disk "
+                "after logout.",
+                hint=f"Add '{NO_STORE_MIDDLEWARE}' to MIDDLEWARE.",
+                id="oscar_privacy.W036",
+            )
+        ]
+    cache = "django.middleware.cache.UpdateCacheMiddleware"
+    if cache in middleware and middleware.index(cache) > ours[0]:
+        return [
+            checks.Warning(
+                f"{NO_STORE_MIDDLEWARE} comes before {cache} in MIDDLEWARE: Django's page "
+                "cache stores the My Account pages before they are marked no-store.",
+                hint=f"Move {NO_STORE_MIDDLEWARE} below {cache}.",
+                id="oscar_privacy.W037",
+            )
+        ]
+    return []

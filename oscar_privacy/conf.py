@@ -162,6 +162,17 @@ class PrivacySettings:
         return self._get("REAUTHENTICATION_SECONDS", 300)
 
     @property
+    def NO_STORE_NAMESPACES(self):
+        """URL namespaces whose every page is sent with ``Cache-Control: no-store``.
+
+        Applied by ``oscar_privacy.caching.NoStoreMiddleware``; the default is
+        Oscar's My Account (``"customer"``). Add the namespaces of a shop's own
+        pages that show personal data. oscar-privacy's own pages are covered
+        without it.
+        """
+        return self._get("NO_STORE_NAMESPACES", ("customer",))
+
+    @property
     def PASSWORD_RESET_UNKNOWN_IDENTIFIER(self):
         """What the forgotten-password form answers when no account matches.
 

@@ -9,9 +9,9 @@ from django.urls import reverse_lazy
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
 from django.views import generic
-from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
+from .caching import NoStoreMixin
 from .password_views import throttled_response
 from .recovery import recovery_request_throttled, recovery_retry_after, submit_recovery_request
 from .recovery_forms import AccountRecoveryForm
@@ -30,8 +30,8 @@ class LoggedOutOnlyMixin:
         return super().dispatch(request, *args, **kwargs)
 
 
-@method_decorator([never_cache, sensitive_post_parameters()], name="dispatch")
-class AccountRecoveryView(LoggedOutOnlyMixin, generic.FormView):
+@method_decorator(sensitive_post_parameters(), name="dispatch")
+class AccountRecoveryView(NoStoreMixin, LoggedOutOnlyMixin, generic.FormView):
     """Ask staff to find an account from the facts the person remembers.
 
     Rate limited per IP address (HTTP 429 over the limit). Whatever happens
@@ -59,7 +59,7 @@ class AccountRecoveryView(LoggedOutOnlyMixin, generic.FormView):
         return super().form_valid(form)
 
 
-class AccountRecoverySentView(LoggedOutOnlyMixin, generic.TemplateView):
+class AccountRecoverySentView(NoStoreMixin, LoggedOutOnlyMixin, generic.TemplateView):
     """The same answer for everyone: what happens next, and what if the mailbox is gone."""
 
     template_name = "oscar_privacy/recovery/sent.html"

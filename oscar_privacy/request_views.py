@@ -8,13 +8,12 @@ from django.contrib import messages
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse_lazy
-from django.utils.decorators import method_decorator
 from django.utils.formats import date_format
 from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 from django.views import generic
-from django.views.decorators.cache import never_cache
 
+from .caching import NoStoreMixin
 from .password_views import throttled_response
 from .request_forms import PrivacyRequestForm
 from .request_mail import ConfirmationLinkError, request_for_token
@@ -23,8 +22,7 @@ from .requests import confirm_request, request_retry_after, request_throttled, s
 EMAIL_MAX_LENGTH = 254
 
 
-@method_decorator(never_cache, name="dispatch")
-class PrivacyRequestView(generic.FormView):
+class PrivacyRequestView(NoStoreMixin, generic.FormView):
     """Send a privacy request. ``?kind=closure`` (or another kind) ticks that kind.
 
     Rate limited per IP address and per email address (HTTP 429 over a
@@ -81,7 +79,7 @@ class PrivacyRequestView(generic.FormView):
         return super().form_valid(form)
 
 
-class PrivacyRequestSentView(generic.TemplateView):
+class PrivacyRequestSentView(NoStoreMixin, generic.TemplateView):
     """What happens next. For a visitor, the same page whether or not the address is known."""
 
     template_name = "oscar_privacy/requests/sent.html"
@@ -99,8 +97,7 @@ class LinkErrorMixin:
         )
 
 
-@method_decorator(never_cache, name="dispatch")
-class ConfirmRequestView(LinkErrorMixin, generic.TemplateView):
+class ConfirmRequestView(NoStoreMixin, LinkErrorMixin, generic.TemplateView):
     """The page of the emailed link: a button confirms (POST), so that a mail
     scanner opening the link confirms nothing."""
 
@@ -121,5 +118,5 @@ class ConfirmRequestView(LinkErrorMixin, generic.TemplateView):
         return redirect("oscar_privacy:contact-confirmed")
 
 
-class PrivacyRequestConfirmedView(generic.TemplateView):
+class PrivacyRequestConfirmedView(NoStoreMixin, generic.TemplateView):
     template_name = "oscar_privacy/requests/confirmed.html"

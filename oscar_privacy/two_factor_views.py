@@ -2,27 +2,28 @@
 
 :class:`~oscar_privacy.middleware.StaffTwoFactorMiddleware` sends staff here
 with the page they asked for in ``next``. Views are thin: form, service
-(:mod:`oscar_privacy.two_factor`), redirect. Every page is ``never_cache``
+(:mod:`oscar_privacy.two_factor`), redirect. No page is stored (``no-store``)
 (they show secrets and codes); those that take a code also hide it from
 error reports.
 """
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.urls import NoReverseMatch, reverse
 from django.utils.decorators import method_decorator
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.views import generic
-from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
 from . import two_factor
+from .caching import NoStoreMixin
 from .conf import app_settings
 from .exceptions import TwoFactorRefused
+from .redirects import NextUrlMixin
 from .two_factor_forms import EnrolmentForm, VerificationForm
 
 
@@ -39,11 +40,12 @@ def url_with_next(url_name, next_url):
     return f"{reverse(url_name)}?{urlencode({'next': next_url})}"
 
 
-@method_decorator(never_cache, name="dispatch")
-class TwoFactorPageMixin:
+class TwoFactorPageMixin(NoStoreMixin, NextUrlMixin):
     """Pages for logged-in people who need a second factor.
 
-    Not found while ``OSCAR_PRIVACY_STAFF_TWO_FACTOR`` is off.
+    Not found while ``OSCAR_PRIVACY_STAFF_TWO_FACTOR`` is off. ``next`` is
+    checked as the view is set up, before a code is read: a bad one leads
+    to the dashboard, it never makes a right code fail after it was used.
     """
 
     page_title = None
@@ -61,14 +63,12 @@ class TwoFactorPageMixin:
         """A redirect when this page is not the one to show now, else ``None``."""
         return None
 
-    def get_next(self):
-        """The page to go on to: ``next`` when it is on this site, else the dashboard."""
-        target = self.request.POST.get("next") or self.request.GET.get("next", "")
-        if url_has_allowed_host_and_scheme(
-            target, allowed_hosts={self.request.get_host()}, require_https=self.request.is_secure()
-        ):
-            return target
+    def get_default_next(self):
         return default_next()
+
+    def get_next(self):
+        """The page to go on to: ``next`` when it is a path on this site, else the dashboard."""
+        return self.next_url
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(next=self.get_next(), page_title=self.page_title, **kwargs)
@@ -119,7 +119,7 @@ class VerifyView(TwoFactorPageMixin, generic.FormView):
     def elsewhere(self):
         user = self.request.user
         if two_factor.is_verified(user):
-            return redirect(self.get_next())
+            return HttpResponseRedirect(self.get_next())
         if not two_factor.has_device(user):
             return redirect(url_with_next("oscar_privacy:two-factor-setup", self.get_next()))
         return None
@@ -129,7 +129,7 @@ class VerifyView(TwoFactorPageMixin, generic.FormView):
 
     def form_valid(self, form):
         two_factor.mark_verified(self.request, form.get_user().otp_device)
-        return redirect(self.get_next())
+        return HttpResponseRedirect(self.get_next())
 
     def form_invalid(self, form):
         if form.failure:

@@ -4,15 +4,16 @@ The customer's pages in "My account" are in :mod:`oscar_privacy.account_views`."
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from django.views import generic
 
+from .caching import NoStoreMixin
 from .consent import record_consents, versions_to_accept
 from .forms import PolicyUpdateForm
 from .models import ConsentChannel, PolicyKind, PolicyVersion
+from .redirects import NextUrlMixin
 
 
 class PolicyKindMixin:
@@ -57,8 +58,8 @@ class PolicyVersionDetailView(PolicyKindMixin, generic.DetailView):
         return ctx
 
 
-class AcceptPoliciesView(LoginRequiredMixin, generic.FormView):
-    """Shown by the middleware when a new version must be accepted."""
+class AcceptPoliciesView(NoStoreMixin, LoginRequiredMixin, NextUrlMixin, generic.FormView):
+    """Shown by the middleware when a new version must be accepted; then on to ``next``."""
 
     template_name = "oscar_privacy/accept_policies.html"
     form_class = PolicyUpdateForm
@@ -68,14 +69,14 @@ class AcceptPoliciesView(LoginRequiredMixin, generic.FormView):
             # Read again: the person may have accepted from another device.
             self.due = versions_to_accept(request, fresh=True)
             if not self.due:
-                return redirect(self.get_success_url())
+                return HttpResponseRedirect(self.next_url)
         return super().dispatch(request, *args, **kwargs)
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "versions": self.due, "consent_request": self.request}
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(versions=self.due, next=self.get_success_url(), **kwargs)
+        return super().get_context_data(versions=self.due, next=self.next_url, **kwargs)
 
     def form_valid(self, form):
         record_consents(
@@ -88,9 +89,4 @@ class AcceptPoliciesView(LoginRequiredMixin, generic.FormView):
         return super().form_valid(form)
 
     def get_success_url(self):
-        target = self.request.POST.get("next") or self.request.GET.get("next", "")
-        if url_has_allowed_host_and_scheme(
-            target, allowed_hosts={self.request.get_host()}, require_https=self.request.is_secure()
-        ):
-            return target
-        return "/"
+        return self.next_url

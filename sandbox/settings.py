@@ -130,6 +130,8 @@ MIDDLEWARE = [
     # After django-otp's: staff pass their second factor before any staff page.
     "oscar_privacy.middleware.StaffTwoFactorMiddleware",
     "oscar_privacy.middleware.PolicyAcceptanceMiddleware",
+    # Oscar's My Account pages are sent with Cache-Control: no-store.
+    "oscar_privacy.caching.NoStoreMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "oscar.apps.basket.middleware.BasketMiddleware",

@@ -1,19 +1,23 @@
-"""Mixins for Oscar's customer views: consent at registration, password rules, account alerts.
+"""Mixins for Oscar's customer views: consent at registration, password rules, account alerts,
+a safe ``next``.
 
-``RegistrationConsentMixin`` and ``PasswordRulesMixin`` go before Oscar's
-``AccountRegistrationView`` and ``AccountAuthView`` (or the shop's forks of
-them), ``UnstoredAccountAlertsMixin`` before ``ProfileUpdateView`` and
-``ChangePasswordView``; ``oscar_privacy.customer.apps.CustomerConfig`` does
-that without a fork.
+``RegistrationConsentMixin``, ``PasswordRulesMixin`` and ``SafeNextMixin`` go
+before Oscar's ``AccountRegistrationView`` and ``AccountAuthView`` (or the
+shop's forks of them), ``UnstoredAccountAlertsMixin`` before
+``ProfileUpdateView`` and ``ChangePasswordView``;
+``oscar_privacy.customer.apps.CustomerConfig`` does that without a fork.
 """
 
+from django.conf import settings
 from django.contrib.auth.password_validation import password_validators_help_text_html
 from django.db import transaction
+from django.shortcuts import resolve_url
 
 from ..consent import record_consents
 from ..forms import with_consent_fields
 from ..models import ConsentChannel
 from ..passwords import EMAIL_CHANGED_EMAIL, PASSWORD_CHANGED_EMAIL, send_account_alert
+from ..redirects import requested_next, safe_or_empty
 
 
 class RegistrationConsentMixin:
@@ -104,3 +108,50 @@ def with_password_rules(form, field_name="password1"):
     if "password2" in form.fields:
         form.fields["password2"].widget.attrs.setdefault("autocomplete", "new-password")
     return form
+
+
+class SafeNextMixin:
+    """Oscar's login and registration go on to ``next`` only when it is a path on this site.
+
+    Oscar checks the host alone: ``?next=abc`` logged the customer in, then
+    failed with a server error (``redirect`` took ``abc`` for a URL name).
+    Here every ``next`` passes :func:`oscar_privacy.redirects.is_safe_path`;
+    any other goes to Oscar's own default. Goes before ``AccountAuthView``
+    and ``AccountRegistrationView`` (or a shop's forks of them).
+    """
+
+    def _with_safe_initial(self, kwargs):
+        initial = kwargs.get("initial")
+        if isinstance(initial, dict) and "redirect_url" in initial:
+            safe = safe_or_empty(requested_next(self.request), self.request)
+            kwargs["initial"] = {**initial, "redirect_url": safe}
+        return kwargs
+
+    def _keep_safe_redirect(self, form):
+        url = safe_or_empty(form.cleaned_data.get("redirect_url"), self.request)
+        form.cleaned_data["redirect_url"] = url
+        return url
+
+    # AccountRegistrationView
+    def get_form_kwargs(self):
+        return self._with_safe_initial(super().get_form_kwargs())
+
+    def form_valid(self, form):
+        if not self._keep_safe_redirect(form):
+            form.cleaned_data["redirect_url"] = resolve_url(settings.LOGIN_REDIRECT_URL)
+        return super().form_valid(form)
+
+    # AccountAuthView
+    def get_login_form_kwargs(self, bind_data=False):
+        return self._with_safe_initial(super().get_login_form_kwargs(bind_data))
+
+    def get_registration_form_kwargs(self, bind_data=False):
+        return self._with_safe_initial(super().get_registration_form_kwargs(bind_data))
+
+    def get_login_success_url(self, form):
+        self._keep_safe_redirect(form)  # empty: Oscar's default (dashboard or account)
+        return super().get_login_success_url(form)
+
+    def get_registration_success_url(self, form):
+        self._keep_safe_redirect(form)
+        return super().get_registration_success_url(form)

@@ -53,6 +53,15 @@ class PrivacyDashboardConfig(OscarDashboardConfig):
         "privacy-audit-export": (["is_staff", "oscar_privacy.view_auditevent"],),
     }
 
+    def get_url_decorator(self, pattern):
+        """Oscar's permission check, and no page of the privacy dashboard is ever stored."""
+        from ..caching import no_store
+
+        permissions = super().get_url_decorator(pattern)
+        if permissions is None:
+            return no_store
+        return lambda view: no_store(permissions(view))
+
     def ready(self):
         from . import customer_views, recovery_views, request_views, views
 

@@ -12,11 +12,11 @@ from django.urls import reverse_lazy
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
 from django.views import generic
-from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django_ratelimit.core import is_ratelimited
 from oscar.core.loading import get_class
 
+from ..caching import NoStoreMixin
 from ..conf import app_settings
 from ..password_views import throttled_response
 from ..passwords import parse_rate
@@ -37,8 +37,7 @@ def bad_link(request, error):
     return render(request, BAD_LINK_TEMPLATE, context, status=410 if expired else 400)
 
 
-@method_decorator(never_cache, name="dispatch")
-class SubscribeView(generic.FormView):
+class SubscribeView(NoStoreMixin, generic.FormView):
     """The visitor's form: an address and the privacy policy; then "check your inbox"."""
 
     form_class = SubscribeForm
@@ -69,7 +68,7 @@ class SubscribeView(generic.FormView):
         return super().form_valid(form)
 
 
-class SubscribeSentView(generic.TemplateView):
+class SubscribeSentView(NoStoreMixin, generic.TemplateView):
     template_name = "oscar_privacy/newsletter/subscribe_sent.html"
 
     def get_context_data(self, **kwargs):
@@ -80,8 +79,7 @@ class SubscribeSentView(generic.TemplateView):
         )
 
 
-@method_decorator(never_cache, name="dispatch")
-class ConfirmView(generic.View):
+class ConfirmView(NoStoreMixin, generic.View):
     """The double opt-in link: a button, then the subscription is active."""
 
     template_name = "oscar_privacy/newsletter/confirm.html"
@@ -104,8 +102,8 @@ class ConfirmView(generic.View):
         )
 
 
-@method_decorator([csrf_exempt, never_cache], name="dispatch")
-class UnsubscribeView(generic.View):
+@method_decorator(csrf_exempt, name="dispatch")
+class UnsubscribeView(NoStoreMixin, generic.View):
     """The unsubscribe link of every newsletter, and its RFC 8058 one-click POST.
 
     GET shows one button and reads nothing. POST (the button, or a mail
@@ -136,8 +134,7 @@ class UnsubscribeView(generic.View):
         return render(request, self.template_name, context)
 
 
-@method_decorator(never_cache, name="dispatch")
-class ResubscribeView(generic.View):
+class ResubscribeView(NoStoreMixin, generic.View):
     """The link that confirms a re-subscription request made through the contact form."""
 
     template_name = "oscar_privacy/newsletter/resubscribe.html"
@@ -160,7 +157,7 @@ class ResubscribeView(generic.View):
         )
 
 
-class AccountNewsletterView(LoginRequiredMixin, PageTitleMixin, generic.TemplateView):
+class AccountNewsletterView(NoStoreMixin, LoginRequiredMixin, PageTitleMixin, generic.TemplateView):
     """My Account: the newsletter switch of the account."""
 
     template_name = "oscar_privacy/newsletter/account.html"

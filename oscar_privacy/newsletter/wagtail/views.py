@@ -9,6 +9,7 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from oscar_privacy.caching import no_store
 from oscar_privacy.newsletter.forms import ImportForm
 from oscar_privacy.newsletter.models import Subscription
 from oscar_privacy.newsletter.transfer import (
@@ -25,6 +26,7 @@ SEND_PERMISSION = "oscar_privacy_newsletter_wagtail.send_newsletterissue"
 CHANGE_PERMISSION = "oscar_privacy_newsletter_wagtail.change_newsletterissue"
 
 
+@no_store
 def issue_sending(request, pk):
     """GET: the issue's sending page. POST ``action=test`` or ``action=send``."""
     if not request.user.has_perm(CHANGE_PERMISSION):
@@ -70,6 +72,7 @@ VIEW_SUBSCRIBERS = "oscar_privacy_newsletter.view_subscription"
 ADD_SUBSCRIBERS = "oscar_privacy_newsletter.add_subscription"
 
 
+@no_store
 def subscribers(request):
     """The list in numbers, its CSV export and the import form (staff with the permissions)."""
     if not request.user.has_perm(VIEW_SUBSCRIBERS):
@@ -108,6 +111,7 @@ def subscribers(request):
     return TemplateResponse(request, "oscar_privacy/newsletter/wagtail/subscribers.html", context)
 
 
+@no_store
 def export_subscribers(request):
     """The confirmed subscribers as CSV, streamed; audited."""
     if not request.user.has_perm(VIEW_SUBSCRIBERS):
