@@ -15,6 +15,10 @@ class OscarPrivacyConfig(AppConfig):
 
         builtin.register_builtin_entries(datamap)
 
+        from .account_deletion import connect_deletion_guard
+
+        connect_deletion_guard()
+
         from oscar.apps.checkout.signals import post_checkout
 
         from .checkout.receivers import record_checkout_consent
