@@ -112,8 +112,15 @@ def _relations(user):
             continue
         if not hasattr(related, "all"):
             continue
-        found[name] = sorted(str(item) for item in related.all())
+        found[name] = sorted(_label(item) for item in related.all())
     return found
+
+
+def _label(item):
+    """A permission as ``app_label.codename`` (what ``has_perm`` takes), anything else as text."""
+    if hasattr(item, "codename") and hasattr(item, "content_type"):
+        return f"{item.content_type.app_label}.{item.codename}"
+    return str(item)
 
 
 def record_account_changes(user, *, before, actor, reason="", request=None, surface=""):

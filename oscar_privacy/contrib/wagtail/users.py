@@ -171,6 +171,8 @@ def guard_user_viewset(viewset_class):
         {
             "__module__": __name__,
             "add_view_class": with_mixin(InvitingCreateViewMixin, viewset_class.add_view_class),
+            # "Copy" creates an account too, from another's names and groups.
+            "copy_view_class": with_mixin(InvitingCreateViewMixin, viewset_class.copy_view_class),
             "edit_view_class": with_mixin(AuditedEditViewMixin, viewset_class.edit_view_class),
             "delete_view_class": with_mixin(
                 GuardedDeleteViewMixin, viewset_class.delete_view_class
