@@ -61,7 +61,7 @@ class AccountDeletionRefused(PrivacyError, PermissionDenied):
     """An account may not be deleted: customers are closed, and orders are kept.
 
     Raised by the ``pre_delete`` guard of the user model
-    (:mod:`oscar_privacy.account_deletion`), whatever deleted it: an admin
+    (``oscar_privacy.account_deletion``), whatever deleted it: an admin
     page, ``user.delete()``, a queryset or a cascade. As a
     ``PermissionDenied``, a request that runs into it gets Django's 403 page,
     never a 500. The message says why and names the closure, for staff.

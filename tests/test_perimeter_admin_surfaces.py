@@ -728,6 +728,19 @@ def test_linking_an_account_to_a_partner_is_audited(root_client, partner):
     assert changes[1]["partners"] == [["Warehouse"], []]
 
 
+def test_oscars_customer_list_status_changes_are_audited(root_client):
+    customer = customer_without_orders()
+    url = reverse("dashboard:users-index")
+    root_client.post(url, {"action": "make_inactive", "selected_user": [customer.pk]})
+    customer.refresh_from_db()
+    assert not customer.is_active
+    event = AuditEvent.objects.get(action="account.access_changed", subject=customer)
+    assert event.data == {
+        "changes": {"is_active": [True, False]},
+        "surface": "oscar_dashboard_users",
+    }
+
+
 # Wagtail's forgotten-password page ------------------------------------------------------
 
 
