@@ -41,7 +41,7 @@ any error during a deletion): code that may meet one checks
 import contextlib
 import logging
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.contrib.auth import get_user_model
 from django.db import router
@@ -107,48 +107,33 @@ def _current():
 
 
 @contextlib.contextmanager
-def deleting_accounts(*, actor=None, request=None, surface=""):
-    """Deletions inside are by ``actor`` from ``surface`` (``"django_admin"``…).
-
-    The admin pages wrap their deletions in it, so that ``account.deleted``
-    names the staff member and the page. It allows nothing more.
-    """
-    token = _context.set(
-        DeletionContext(
-            actor=actor,
-            request=request,
-            surface=surface,
-            allow_customers=_current().allow_customers,
-        )
-    )
+def _context_with(**changes):
+    token = _context.set(replace(_current(), **changes))
     try:
         yield
     finally:
         _context.reset(token)
 
 
-@contextlib.contextmanager
+def deleting_accounts(*, actor=None, request=None, surface=""):
+    """Deletions inside are by ``actor`` from ``surface`` (``"django_admin:admin"``…).
+
+    A context manager. The admin pages wrap their deletions in it, so that
+    ``account.deleted`` names the staff member and the page. It allows
+    nothing more.
+    """
+    return _context_with(actor=actor, request=request, surface=surface)
+
+
 def allow_account_deletion():
-    """Let code delete customer accounts inside (no admin page uses it).
+    """Let code delete customer accounts inside (a context manager; no admin page uses it).
 
     For a shop's own maintenance code that knows the accounts it deletes
     hold nothing to keep (test fixtures, a duplicate account created by
     mistake, an import rolled back). Closed accounts and accounts linked to
     orders are refused all the same, and each deletion is audited.
     """
-    current = _current()
-    token = _context.set(
-        DeletionContext(
-            actor=current.actor,
-            request=current.request,
-            surface=current.surface,
-            allow_customers=True,
-        )
-    )
-    try:
-        yield
-    finally:
-        _context.reset(token)
+    return _context_with(allow_customers=True)
 
 
 def deletion_refusal(user):
@@ -186,15 +171,16 @@ def holds_kept_records(user):
 
     Asks Django's deletion collector what the deletion would do (reading
     only): rows it would delete, or whose link to the account it would set
-    to ``NULL``, of a model from :func:`kept_models`. A relation that
-    protects or restricts the account counts too.
+    to ``NULL``, of a model from :func:`kept_models`. An account that a
+    ``PROTECT`` or ``RESTRICT`` relation holds is Django's to refuse: its
+    own error names the rows that hold it.
     """
     kept = kept_models()
     collector = Collector(using=router.db_for_write(type(user)), origin=user)
     try:
         collector.collect([user])
     except (ProtectedError, RestrictedError):
-        return True
+        return False
     for model, instances in collector.data.items():
         if model in kept and instances:
             return True

@@ -15,7 +15,8 @@ class WagtailPrivacyConfig(AppConfig):
         from django.db.models.signals import post_save
         from wagtail.signals import page_published
 
-        from . import checks, publishing, users  # noqa: F401  (checks: registers the legal pages check)
+        # checks: registers the legal pages check.
+        from . import checks, publishing, users  # noqa: F401
         from .models import LegalPagesSettings
 
         users.install()
