@@ -10,10 +10,14 @@ class OscarPrivacyConfig(AppConfig):
 
     def ready(self):
         # Imported here: app modules must not import models at import time.
-        from . import checks, deploy_checks  # noqa: F401  (register the system checks)
+        from . import admin_checks, checks, deploy_checks  # noqa: F401  (register the checks)
         from .datamap import builtin, datamap
 
         builtin.register_builtin_entries(datamap)
+
+        from .account_deletion import connect_deletion_guard
+
+        connect_deletion_guard()
 
         from oscar.apps.checkout.signals import post_checkout
 

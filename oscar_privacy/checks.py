@@ -440,29 +440,6 @@ def check_login_throttling(app_configs=None, **kwargs):
     ]
 
 
-@checks.register(checks.Tags.security)
-def check_wagtail_password_form(app_configs=None, **kwargs):
-    """Wagtail's user admin must not let editors choose a customer's password."""
-    from django.apps import apps
-
-    if not apps.is_installed("wagtail.users"):
-        return []
-    if getattr(settings, "WAGTAILUSERS_PASSWORD_ENABLED", True):
-        return [
-            checks.Warning(
-                "Wagtail's user admin (/cms/users/ in the sandbox) lets anyone allowed to "
-                "edit users set the password of any account, customers included.",
-                hint=(
-                    "Set WAGTAILUSERS_PASSWORD_ENABLED = False: people then choose their own "
-                    "password through the reset link (the customer dashboard's 'Send password "
-                    "reset email', or the forgotten-password page)."
-                ),
-                id="oscar_privacy.W009",
-            )
-        ]
-    return []
-
-
 @checks.register(checks.Tags.security, checks.Tags.urls)
 def check_staff_two_factor(app_configs=None, **kwargs):
     """Staff areas ask for a second factor: django-otp and the middleware in place, in order."""

@@ -4,7 +4,7 @@ A configuration mistake is also an ``ImproperlyConfigured``, so Django and
 shop code that already handle that keep working.
 """
 
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 
 
 class PrivacyError(Exception):
@@ -55,3 +55,14 @@ class TwoFactorRefused(PrivacyError, ValueError):
     def __init__(self, message, *, reason):
         super().__init__(message)
         self.reason = reason
+
+
+class AccountDeletionRefused(PrivacyError, PermissionDenied):
+    """An account may not be deleted: customers are closed, and orders are kept.
+
+    Raised by the ``pre_delete`` guard of the user model
+    (``oscar_privacy.account_deletion``), whatever deleted it: an admin
+    page, ``user.delete()``, a queryset or a cascade. As a
+    ``PermissionDenied``, a request that runs into it gets Django's 403 page,
+    never a 500. The message says why and names the closure, for staff.
+    """

@@ -15,8 +15,11 @@ class WagtailPrivacyConfig(AppConfig):
         from django.db.models.signals import post_save
         from wagtail.signals import page_published
 
-        from . import checks, publishing  # noqa: F401  (checks: registers the legal pages check)
+        # checks: registers the legal pages check.
+        from . import checks, publishing, users  # noqa: F401
         from .models import LegalPagesSettings
+
+        users.install()
 
         page_published.connect(publishing.on_page_published, dispatch_uid="oscar_privacy_legal")
         post_save.connect(

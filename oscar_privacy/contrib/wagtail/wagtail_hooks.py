@@ -1,4 +1,4 @@
-"""Wagtail admin: editors see the frozen policy versions (read only)."""
+"""Wagtail admin: editors see the frozen policy versions (read only); user deletions guarded."""
 
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
@@ -7,6 +7,8 @@ from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
 from oscar_privacy.models import PolicyVersion
+
+from . import users
 
 
 class ReadOnlyPolicy(ModelPermissionPolicy):
@@ -49,3 +51,12 @@ class PolicyVersionViewSet(ModelViewSet):
 @hooks.register("register_admin_viewset")
 def register_policy_versions():
     return PolicyVersionViewSet("policy_versions")
+
+
+# Wagtail's user admin: the bulk actions of the user list (the viewset is
+# guarded by oscar_privacy.contrib.wagtail.users.install).
+
+# After Wagtail's own (order 0): the registry keeps the last action of a type.
+hooks.register("register_bulk_action", users.guarded_delete_bulk_action(), order=100)
+hooks.register("before_bulk_action", users.snapshot_before_bulk_action)
+hooks.register("after_bulk_action", users.audit_after_bulk_action)

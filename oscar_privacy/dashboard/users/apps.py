@@ -15,6 +15,8 @@ page (:class:`~.views.UserDetailView`) shows the privacy panel. A shop that
 forked the users dashboard adds the two mixins to its views, sets
 ``password_reset_view`` and ``user_detail_view`` to those views and
 ``permissions_map["user-password-reset"]`` to :func:`password_reset_permissions`.
+The list's "make active" / "make inactive" actions are audited
+(:class:`~.views.ActiveStatusAuditMixin`).
 """
 
 from oscar.apps.dashboard.users import apps
@@ -34,10 +36,12 @@ class UsersDashboardConfig(apps.UsersDashboardConfig):
     def ready(self):
         super().ready()
         from ..read_audit import CustomerDetailReadMixin, CustomerSearchReadMixin
-        from .views import PasswordResetView, UserDetailView
+        from .views import ActiveStatusAuditMixin, PasswordResetView, UserDetailView
 
         self.user_detail_view = with_mixin(CustomerDetailReadMixin, UserDetailView)
-        self.index_view = with_mixin(CustomerSearchReadMixin, self.index_view)
+        self.index_view = with_mixin(
+            ActiveStatusAuditMixin, with_mixin(CustomerSearchReadMixin, self.index_view)
+        )
         self.password_reset_view = PasswordResetView
 
     def configure_permissions(self):

@@ -16,6 +16,7 @@ from oscar.core.loading import get_class
 from oscar_privacy.conf import app_settings
 from oscar_privacy.customer_panel import privacy_panel, record_panel_view
 from oscar_privacy.exceptions import PasswordResetRefused
+from oscar_privacy.staff_accounts import account_snapshot, record_account_changes
 from oscar_privacy.staff_reset import may_reset, reset_customer_password, staff_reset_throttled
 
 from .forms import PasswordResetReasonForm
@@ -114,3 +115,25 @@ class PasswordResetView(SingleObjectMixin, FormView):
 
     def get_success_url(self):
         return reverse("dashboard:user-detail", kwargs={"pk": self.object.pk})
+
+
+class ActiveStatusAuditMixin:
+    """For Oscar's customer list: its "make active" / "make inactive" actions are audited.
+
+    Each account whose status changed gets ``account.access_changed``, as on
+    every staff page that changes what an account may open.
+    """
+
+    def _change_users_active_status(self, users, value):
+        users = list(users)
+        before = {user.pk: account_snapshot(user) for user in users}
+        response = super()._change_users_active_status(users, value)
+        for user in users:
+            record_account_changes(
+                user,
+                before=before[user.pk],
+                actor=self.request.user,
+                request=self.request,
+                surface="oscar_dashboard_users",
+            )
+        return response
