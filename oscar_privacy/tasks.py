@@ -22,3 +22,11 @@ def end_sessions(user_id):
     from .closure import delete_sessions
 
     return delete_sessions(user_id)
+
+
+@task()
+def send_password_reset_links(identifier, origin=None):
+    """Send the forgotten-password links for ``identifier``; the request only enqueues this."""
+    from .passwords import deliver_forgotten_password_links
+
+    return deliver_forgotten_password_links(identifier, origin=origin)
