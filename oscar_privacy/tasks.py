@@ -30,3 +30,11 @@ def send_password_reset_links(identifier, origin=None):
     from .passwords import deliver_forgotten_password_links
 
     return deliver_forgotten_password_links(identifier, origin=origin)
+
+
+@task()
+def send_registration_email(email, token, origin=None):
+    """Email a registering address its confirmation link, or "you already have an account"."""
+    from .registration import deliver_registration_email
+
+    return deliver_registration_email(email, token, origin=origin)
