@@ -16,7 +16,9 @@ that page a form that does not look the address up:
   too (``OSCAR_PRIVACY_PREVENT_ACCOUNT_ENUMERATION``);
 - "I am a returning customer" logs in, with the same answer and the same
   cost for a wrong password and an unknown address
-  (:class:`oscar_privacy.auth_backends.EmailBackend`).
+  (:class:`oscar_privacy.auth_backends.EmailBackend`), and is throttled
+  like every login (Oscar's view gave the form no request, so django-axes
+  never counted its failures).
 """
 
 from functools import cache
@@ -64,7 +66,15 @@ def neutral_gateway_form(form_class):
 
 
 class NeutralGatewayMixin:
-    """Goes before Oscar's checkout ``IndexView`` (or a shop's fork of it)."""
+    """Goes before Oscar's checkout ``IndexView`` (or a shop's fork of it).
+
+    Also hands the request to the form: Oscar's view does not, so its
+    "returning customer" login called ``authenticate()`` without one, which
+    django-axes cannot count (passwords could be tried there without pause).
+    """
 
     def get_form_class(self):
         return neutral_gateway_form(super().get_form_class())
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "request": self.request}
