@@ -131,7 +131,7 @@ def _is_ip_only(parameter):
 if AxesStandaloneBackend is not None:
 
     class LoginThrottlingBackend(AxesStandaloneBackend):
-        """Axes' backend, for ``AUTHENTICATION_BACKENDS`` (first), before Oscar's ``EmailBackend``.
+        """Axes' backend, for ``AUTHENTICATION_BACKENDS`` (first), before the email backend.
 
         An ``authenticate()`` call without a request is not a login form:
         Oscar's registration makes one to log the new customer in with the
