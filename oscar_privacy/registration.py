@@ -126,7 +126,8 @@ def start_registration(form, *, request):
         "issued": int(time.time()),
     }
     token = encrypt(zlib.compress(json.dumps(payload).encode())).decode()
-    send_registration_email.enqueue(email, token, origin=request_origin(request))
+    # The task reads the address from the token: the queue holds nothing in clear.
+    send_registration_email.enqueue(token, origin=request_origin(request))
 
 
 def _other_fields(form):
@@ -144,12 +145,13 @@ def _other_fields(form):
 # The background task -------------------------------------------------------------------------
 
 
-def deliver_registration_email(email, token, *, origin=None):
-    """Email ``email`` the confirmation link, or the reminder that it has an account.
+def deliver_registration_email(token, *, origin=None):
+    """Email the address of ``token`` its confirmation link, or the reminder that it has an account.
 
     Run by the background task; returns the event code sent. Whatever the
     email backend raises is raised (the task fails and may be retried).
     """
+    email = _payload(token)["email"]
     origin = RequestOrigin(**(origin or {}))
     with translation.override(origin.language or None):
         if account_exists(email):
@@ -181,6 +183,16 @@ def read_link(token):
     Checks the encryption, the expiry and that no account has the address
     yet; does not create anything.
     """
+    payload = _payload(token)
+    if time.time() - payload["issued"] > confirmation_validity():
+        raise RegistrationLinkError("The link has expired.", reason="expired")
+    if account_exists(payload["email"]) or _followed(token):
+        raise RegistrationLinkError("The link was used.", reason="used")
+    return payload
+
+
+def _payload(token):
+    """What ``token`` carries, decrypted and of the right shape (not checked for expiry or use)."""
     if not isinstance(token, str) or len(token) > TOKEN_MAX_LENGTH:
         raise RegistrationLinkError("Malformed token.", reason="invalid")
     try:
@@ -194,10 +206,6 @@ def read_link(token):
         and isinstance(payload.get("issued"), int)
     ):
         raise RegistrationLinkError("Unexpected token content.", reason="invalid")
-    if time.time() - payload["issued"] > confirmation_validity():
-        raise RegistrationLinkError("The link has expired.", reason="expired")
-    if account_exists(payload["email"]) or _followed(token):
-        raise RegistrationLinkError("The link was used.", reason="used")
     return payload
 
 
