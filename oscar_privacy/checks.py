@@ -607,3 +607,112 @@ def check_no_store_middleware(app_configs=None, **kwargs):
             )
         ]
     return []
+
+
+def _view_class(url_name):
+    """The class of the view ``url_name`` resolves to, or ``None`` (not mounted, or a function)."""
+    from django.urls import NoReverseMatch, resolve, reverse
+
+    try:
+        match = resolve(reverse(url_name))
+    except NoReverseMatch:
+        return None
+    return getattr(match.func, "view_class", None)
+
+
+@checks.register(checks.Tags.security, checks.Tags.urls)
+def check_account_enumeration(app_configs=None, **kwargs):
+    """Registration, the checkout gateway and the login never tell whether an account exists."""
+    return [*_registration_warnings(), *_gateway_warnings(), *_login_warnings()]
+
+
+def _registration_warnings():
+    from .customer.mixins import NeutralRegistrationMixin
+    from .registration import prevents_enumeration
+
+    hint = (
+        "Keep OSCAR_PRIVACY_PREVENT_ACCOUNT_ENUMERATION = True (the default) and use "
+        "oscar_privacy.customer.apps.CustomerConfig, or add NeutralRegistrationMixin to your "
+        "forks of Oscar's AccountRegistrationView and AccountAuthView (docs/passwords.rst)."
+    )
+    if not prevents_enumeration():
+        problem = (
+            "OSCAR_PRIVACY_PREVENT_ACCOUNT_ENUMERATION is False: Oscar's registration says "
+            "'A user with that email address already exists', or logs a new customer in at "
+            "once, so anyone can learn whether an email address has an account."
+        )
+        return [checks.Warning(problem, hint=hint, id="oscar_privacy.W027")]
+    unwired = [
+        url_name
+        for url_name in ("customer:register", "customer:login")
+        if (view := _view_class(url_name)) is not None
+        and not issubclass(view, NeutralRegistrationMixin)
+    ]
+    if unwired:
+        problem = (
+            f"{' and '.join(unwired)} are served without NeutralRegistrationMixin: "
+            "registration says whether an email address has an account."
+        )
+        return [checks.Warning(problem, hint=hint, id="oscar_privacy.W027")]
+    return []
+
+
+def _gateway_warnings():
+    from .checkout.gateway import NeutralGatewayMixin, guests_may_use_registered_addresses
+
+    if not getattr(settings, "OSCAR_ALLOW_ANON_CHECKOUT", False):
+        return []
+    view = _view_class("checkout:index")
+    if view is not None and not issubclass(view, NeutralGatewayMixin):
+        problem = (
+            "The checkout's first page (checkout:index) is served without NeutralGatewayMixin: "
+            "Oscar's gateway answers 'A user with that email address already exists' for a "
+            "registered address."
+        )
+    elif not guests_may_use_registered_addresses():
+        problem = (
+            "OSCAR_PRIVACY_GUEST_CHECKOUT_WITH_ACCOUNT and OSCAR_ALLOW_GUEST_CHECKOUT_WITH_ACCOUNT "
+            "are False: a guest whose email address has an account is asked to log in, so "
+            "anyone with a basket can learn whether an address has an account."
+        )
+    else:
+        return []
+    hint = (
+        "Keep OSCAR_PRIVACY_GUEST_CHECKOUT_WITH_ACCOUNT = True (the default) and use "
+        "oscar_privacy.checkout.apps.CheckoutConfig, or add NeutralGatewayMixin to your fork "
+        "of Oscar's checkout IndexView (docs/passwords.rst)."
+    )
+    return [checks.Warning(problem, hint=hint, id="oscar_privacy.W028")]
+
+
+def _login_warnings():
+    from .auth_backends import constant_time_login_problems
+
+    return [
+        checks.Warning(
+            problem,
+            hint=(
+                "Replace it (and django.contrib.auth.backends.ModelBackend) with "
+                "'oscar_privacy.auth_backends.EmailBackend' in AUTHENTICATION_BACKENDS, after "
+                "axes' backend: it logs in by email address or username and runs the password "
+                "hasher once when no account matches."
+            ),
+            id="oscar_privacy.W029",
+        )
+        for problem in constant_time_login_problems()
+    ]
+
+
+@checks.register()
+def check_registration_settings(app_configs=None, **kwargs):
+    """The registration link's validity must be a number of days."""
+    days = app_settings.REGISTRATION_CONFIRMATION_DAYS
+    if not isinstance(days, int) or isinstance(days, bool) or days < 1:
+        return [
+            checks.Error(
+                f"OSCAR_PRIVACY_REGISTRATION_CONFIRMATION_DAYS = {days!r} is not a number of "
+                "days (1 or more).",
+                id="oscar_privacy.E023",
+            )
+        ]
+    return []

@@ -204,6 +204,39 @@ class PrivacySettings:
         return self._get("LOGIN_FAILURE_LIMIT_PER_IP", 30)
 
     @property
+    def PREVENT_ACCOUNT_ENUMERATION(self):
+        """Whether registration answers alike for a new email address and one with an account.
+
+        ``True`` (default): both end on the same "check your inbox" page; a
+        new customer's account is created, and they are logged in, when they
+        follow the link emailed to them, and the owner of an address that
+        already has an account is emailed a reminder and the forgotten-password
+        page instead. The checkout's "create an account" choice leads there
+        whatever the address. ``False``: Oscar's behaviour: "A user with that
+        email address already exists", or an account created and logged in at
+        once; anyone can then learn who is a customer (check
+        ``oscar_privacy.W027``).
+        """
+        return self._get("PREVENT_ACCOUNT_ENUMERATION", True)
+
+    @property
+    def REGISTRATION_CONFIRMATION_DAYS(self):
+        """Days the link that creates a new customer's account works (once)."""
+        return self._get("REGISTRATION_CONFIRMATION_DAYS", 3)
+
+    @property
+    def GUEST_CHECKOUT_WITH_ACCOUNT(self):
+        """Whether a guest whose email address has an account checks out as a guest.
+
+        ``True`` (default): the checkout's first page answers alike for every
+        address, and the order is a guest order under that address. ``False``:
+        Oscar's ``OSCAR_ALLOW_GUEST_CHECKOUT_WITH_ACCOUNT`` decides, and by
+        default asks that guest to log in, which tells anyone whether an address
+        has an account (check ``oscar_privacy.W028``).
+        """
+        return self._get("GUEST_CHECKOUT_WITH_ACCOUNT", True)
+
+    @property
     def STAFF_RESET_DISABLES_PASSWORD(self):
         """Whether a staff password reset also disables the current password at once.
 

@@ -114,18 +114,23 @@ def network_data(request):
     return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False))
 
 
-def record_consents(entries, *, channel, user=None, email="", order_number="", request=None):
+def record_consents(
+    entries, *, channel, user=None, email="", order_number="", request=None, network=None
+):
     """Store consent records in one INSERT and announce them.
 
     ``entries`` is a list of ``(purpose, action, version_or_None)``. The
     person is ``user`` and/or ``email`` (guests are known by email only).
+    ``network`` is what :func:`network_data` kept of the request the consent
+    was given in, when that is not ``request`` (a registration confirmed
+    later from an emailed link).
     """
     if not entries:
         return []
     user = user if user is not None and user.is_authenticated else None
     email = email or (user.email if user is not None else "")
     # Encrypted at rest; nothing at all (not an encrypted empty string) when none is kept.
-    network = network_data(request) or None
+    network = (network if network is not None else network_data(request)) or None
     now = timezone.now()
     records = ConsentRecord.objects.bulk_create(
         [

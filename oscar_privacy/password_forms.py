@@ -37,5 +37,5 @@ class ForgottenPasswordForm(forms.Form):
         return identifier
 
     def save(self, request=None):
-        """Send the links; returns how many went (never to be shown to the person)."""
-        return send_forgotten_password_links(self.cleaned_data["identifier"], request=request)
+        """Have the links sent, by a background task (the same work whatever the identifier)."""
+        send_forgotten_password_links(self.cleaned_data["identifier"], request=request)

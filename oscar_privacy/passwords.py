@@ -26,17 +26,17 @@ from django.contrib.auth import get_user_model
 from django.contrib.sites.models import Site
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.timesince import timeuntil
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
-from django_ratelimit.core import is_ratelimited
 from oscar.core.loading import get_class
 
 from . import audit
 from .conf import app_settings
 from .exceptions import PasswordResetRefused
 from .models import AccountClosure
+from .ratelimit import is_limited, normalise_identifier  # noqa: F401 (normalise_identifier: API)
 
 logger = logging.getLogger(__name__)
 
@@ -127,15 +127,16 @@ def send_reset_link(user, *, request=None, channel, actor=None, reason=""):
 def find_accounts(identifier):
     """The accounts a reset link may go to for ``identifier``, a username or an email address.
 
-    The username matches exactly, the email address whatever its case (as
-    Django's own reset form does); several accounts may share an address.
+    The username matches exactly (after Django's Unicode normalisation, as
+    at login), the email address whatever its case (as Django's own reset
+    form does); several accounts may share an address.
     Inactive, closed and address-less accounts are left out, exactly as if
     they did not exist.
     """
-    identifier = identifier.strip()
+    user_model = get_user_model()
+    identifier = user_model.normalize_username(identifier.strip())
     if not identifier:
         return []
-    user_model = get_user_model()
     email_field = user_model.get_email_field_name()
     lookup = Q(**{f"{email_field}__iexact": identifier})
     if user_model.USERNAME_FIELD != email_field:
@@ -153,19 +154,80 @@ def find_accounts(identifier):
 def send_forgotten_password_links(identifier, *, request=None):
     """The forgotten-password form's service: a link to each account ``identifier`` names.
 
-    Returns how many links were sent. Sending failures are logged, not
-    raised: the person's answer must not depend on whether an account
-    exists, and a mail server error would say it does.
+    The accounts are looked up, and the links sent and audited, by a
+    background task (:func:`oscar_privacy.tasks.send_password_reset_links`):
+    the request itself does the same work, enqueuing one task, whether or not
+    an account matches, so the time the answer takes says nothing either.
+    Returns nothing: the person's answer must not depend on what the task
+    finds (:func:`deliver_forgotten_password_links` returns the count).
     """
+    from .crypto import encrypt
+    from .tasks import send_password_reset_links
+
+    # Encrypted: a queue kept in the database would otherwise hold the address typed.
+    sealed = encrypt(identifier.encode()).decode()
+    send_password_reset_links.enqueue(sealed, origin=request_origin(request))
+
+
+def deliver_forgotten_password_links(identifier, *, origin=None):
+    """Send a link to each account :func:`find_accounts` finds for ``identifier``; the count.
+
+    Run by the background task. ``origin`` is what :func:`request_origin`
+    kept of the request that asked (its page and scheme, for the links and
+    the audit trail, and its language, for the email). Sending failures are
+    logged, not raised: the next accounts still get theirs.
+    """
+    origin = RequestOrigin(**(origin or {}))
     sent = 0
-    for user in find_accounts(identifier):
-        try:
-            send_reset_link(user, request=request, channel=ResetChannel.FORGOTTEN_PASSWORD)
-        except Exception:
-            logger.exception("The password reset link to account #%s could not be sent.", user.pk)
-        else:
-            sent += 1
+    with translation.override(origin.language or None):
+        for user in find_accounts(identifier):
+            try:
+                send_reset_link(user, request=origin, channel=ResetChannel.FORGOTTEN_PASSWORD)
+            except Exception:
+                logger.exception(
+                    "The password reset link to account #%s could not be sent.", user.pk
+                )
+            else:
+                sent += 1
     return sent
+
+
+def request_origin(request):
+    """What a background task needs of ``request`` (JSON): page, scheme, host and language."""
+    if request is None:
+        return {"language": translation.get_language() or ""}
+    return {
+        "path": request.get_full_path(),
+        "secure": request.is_secure(),
+        "host": request.get_host(),
+        "language": translation.get_language() or "",
+    }
+
+
+class RequestOrigin:
+    """The request that asked for a task, as far as the emails and the audit trail need it.
+
+    Stands for the request in :func:`send_reset_link` and ``audit.record``:
+    the scheme of the links, the page recorded in the audit trail, and the
+    host for a project without ``SITE_ID``. Nobody is logged in.
+    """
+
+    META = {}
+
+    def __init__(self, *, path="", secure=False, host="", language=""):
+        from django.contrib.auth.models import AnonymousUser
+
+        self.path, self.secure, self.host, self.language = path, secure, host, language
+        self.user = AnonymousUser()
+
+    def get_full_path(self):
+        return self.path
+
+    def is_secure(self):
+        return self.secure
+
+    def get_host(self):
+        return self.host
 
 
 RATE = re.compile(r"^(?P<count>\d+)/(?P<multiplier>\d*)(?P<unit>[smhd])$")
@@ -192,35 +254,26 @@ def reset_retry_after():
     )
 
 
-def normalise_identifier(identifier):
-    """``identifier`` as counted by the rate limit: trimmed and case-folded."""
-    return identifier.strip().casefold()
-
-
 def reset_request_throttled(request, identifier):
     """Count one forgotten-password request; ``True`` when over a rate limit.
 
     Both limits are counted for every request, whether or not an account
-    matches, so the limit itself discloses nothing. ``identifier`` may be
-    empty (a form that did not validate): then only the IP limit counts.
+    matches, so the limit itself discloses nothing; the identifier is
+    counted normalised (:func:`oscar_privacy.ratelimit.normalise_identifier`),
+    so a look-alike of it shares its count. ``identifier`` may be empty (a
+    form that did not validate): then only the IP limit counts.
     """
-    over_ip = is_ratelimited(
+    over_ip = is_limited(
         request,
         group="oscar_privacy.password_reset.ip",
-        key="ip",
         rate=app_settings.PASSWORD_RESET_RATE_PER_IP,
-        increment=True,
     )
-    over_identifier = False
-    identifier = normalise_identifier(identifier or "")
-    if identifier:
-        over_identifier = is_ratelimited(
-            request,
-            group="oscar_privacy.password_reset.identifier",
-            key=lambda group, request: identifier,
-            rate=app_settings.PASSWORD_RESET_RATE_PER_IDENTIFIER,
-            increment=True,
-        )
+    over_identifier = is_limited(
+        request,
+        group="oscar_privacy.password_reset.identifier",
+        rate=app_settings.PASSWORD_RESET_RATE_PER_IDENTIFIER,
+        identifier=identifier or "",
+    )
     return over_ip or over_identifier
 
 

@@ -22,7 +22,6 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_ratelimit.core import is_ratelimited
 
 from . import audit
 from .conf import app_settings
@@ -30,6 +29,7 @@ from .exceptions import PasswordResetRefused, PrivacyError
 from .fields import is_readable
 from .models import PrivacyRequest
 from .passwords import ResetChannel, parse_rate, send_reset_link
+from .ratelimit import is_limited
 from .recovery_matching import (  # noqa: F401 (FACTS, Candidate and phone_key are this API)
     FACTS,
     PHONE_DIGITS,
@@ -100,12 +100,8 @@ def submit_recovery_request(details, *, request=None):
 
 def recovery_request_throttled(request):
     """Count one recovery request from ``request``'s IP address; ``True`` when over the limit."""
-    return is_ratelimited(
-        request,
-        group="oscar_privacy.recovery.ip",
-        key="ip",
-        rate=app_settings.RECOVERY_RATE_PER_IP,
-        increment=True,
+    return is_limited(
+        request, group="oscar_privacy.recovery.ip", rate=app_settings.RECOVERY_RATE_PER_IP
     )
 
 

@@ -49,7 +49,6 @@ from django.db.models import Case, IntegerField, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django_ratelimit.core import is_ratelimited
 
 from . import audit, request_mail
 from .adapter import get_adapter
@@ -57,7 +56,8 @@ from .conf import app_settings
 from .exceptions import PrivacyError
 from .fields import is_readable
 from .models import AccountClosure, PrivacyRequest, PrivacyRequestEvent, one_month_after
-from .passwords import normalise_identifier, parse_rate
+from .passwords import parse_rate
+from .ratelimit import is_limited
 from .signals import privacy_request_received
 
 logger = logging.getLogger(__name__)
@@ -184,20 +184,14 @@ def request_throttled(request, email):
     itself says nothing about accounts. An empty ``email`` (a form that did
     not validate) counts for the IP limit only.
     """
-    over_ip = is_ratelimited(
-        request,
-        group="oscar_privacy.privacy_request.ip",
-        key="ip",
-        rate=app_settings.REQUEST_RATE_PER_IP,
-        increment=True,
+    over_ip = is_limited(
+        request, group="oscar_privacy.privacy_request.ip", rate=app_settings.REQUEST_RATE_PER_IP
     )
-    email = normalise_identifier(email or "")
-    over_email = bool(email) and is_ratelimited(
+    over_email = is_limited(
         request,
         group="oscar_privacy.privacy_request.email",
-        key=lambda group, request: email,
         rate=app_settings.REQUEST_RATE_PER_EMAIL,
-        increment=True,
+        identifier=email or "",
     )
     return over_ip or over_email
 

@@ -11,7 +11,6 @@ audit trail with the reason staff gave.
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django_ratelimit.core import is_ratelimited
 
 from .adapter import get_adapter
 from .conf import app_settings
@@ -21,6 +20,7 @@ from .passwords import (
     reset_refusal,
     send_reset_link,
 )
+from .ratelimit import is_limited
 
 
 def may_reset(actor, user):
@@ -41,12 +41,11 @@ def staff_reset_throttled(request, user):
     rate is the forgotten-password form's per-identifier one,
     ``OSCAR_PRIVACY_PASSWORD_RESET_RATE_PER_IDENTIFIER``.
     """
-    return is_ratelimited(
+    return is_limited(
         request,
         group="oscar_privacy.staff_reset.account",
-        key=lambda group, request: str(user.pk),
         rate=app_settings.PASSWORD_RESET_RATE_PER_IDENTIFIER,
-        increment=True,
+        identifier=str(user.pk),
     )
 
 

@@ -22,3 +22,28 @@ def end_sessions(user_id):
     from .closure import delete_sessions
 
     return delete_sessions(user_id)
+
+
+@task()
+def send_password_reset_links(sealed_identifier, origin=None):
+    """Send the forgotten-password links for an identifier; the request only enqueues this.
+
+    The identifier typed comes encrypted (``oscar_privacy.crypto``), so that a
+    queue kept in the database holds no address.
+    """
+    from .crypto import decrypt
+    from .passwords import deliver_forgotten_password_links
+
+    identifier = decrypt(sealed_identifier.encode()).decode()
+    return deliver_forgotten_password_links(identifier, origin=origin)
+
+
+@task()
+def send_registration_email(token, origin=None):
+    """Email a registering address its confirmation link, or "you already have an account".
+
+    The address is read from ``token``, the encrypted registration link.
+    """
+    from .registration import deliver_registration_email
+
+    return deliver_registration_email(token, origin=origin)

@@ -15,8 +15,10 @@ module holds what a shop names in its axes settings (see ``docs/passwords.rst``)
   POST data, and Oscar's ``login-password`` field is not one it masks) and
   adds a per-address limit, higher than the per-login one, against one
   address trying a few passwords on many accounts.
-- :func:`get_username` (``AXES_USERNAME_CALLABLE``): the login as typed,
-  in lower case, whichever form it came from.
+- :func:`get_username` (``AXES_USERNAME_CALLABLE``): the login typed,
+  whichever form it came from, normalised as every rate limit counts it
+  (:func:`oscar_privacy.ratelimit.normalise_identifier`): a look-alike of a
+  paused login (``ｃｓ`` for ``cs``, ``CS``) is paused too.
 - :func:`lockout_response` (``AXES_LOCKOUT_CALLABLE``): HTTP 429 with a page
   that says the same whether the account exists or not.
 """
@@ -32,6 +34,7 @@ from django.utils.timesince import timeuntil
 from django.utils.translation import gettext
 
 from .conf import app_settings
+from .ratelimit import normalise_identifier
 
 try:
     from axes.backends import AxesStandaloneBackend
@@ -57,16 +60,20 @@ STAFF_NAMESPACES = {"dashboard", "admin"}
 """URL namespaces of staff logins; Wagtail's login has no namespace (see :func:`is_staff_area`)."""
 
 USERNAME_MAX_LENGTH = 255  # axes' column
+USERNAME_CALLABLES = ("oscar_privacy.throttling.get_username",)
+"""What ``AXES_USERNAME_CALLABLE`` may be (see :func:`throttling_problems`)."""
 
 
 def get_username(request, credentials=None):
-    """The login typed, lower-cased and stripped; ``AXES_USERNAME_CALLABLE``.
+    """The login typed, normalised; ``AXES_USERNAME_CALLABLE``.
 
     Read from the login form first: after a successful login axes passes
     the account's ``username``, which for Oscar's customers is a random
     string, not the email address they typed and failed with; "reset on
-    success" would then miss their failures. Lower case: ``Alice@x`` and
-    ``alice@x`` are one login for the limit, as for Oscar's email backend.
+    success" would then miss their failures. Normalised
+    (:func:`~oscar_privacy.ratelimit.normalise_identifier`: NFKC and case
+    folding): Django logs ``ｃｓ`` in as ``cs`` and Oscar's email backend
+    ignores case, so all of them are one login for the limit.
     """
     value = None
     data = getattr(request, "POST", None) if request is not None else None
@@ -76,7 +83,7 @@ def get_username(request, credentials=None):
         value = credentials.get("username") or credentials.get(get_user_model().USERNAME_FIELD)
     if not value:
         return None
-    return str(value).replace("\x00", "").strip().lower()[:USERNAME_MAX_LENGTH] or None
+    return normalise_identifier(str(value))[:USERNAME_MAX_LENGTH] or None
 
 
 def is_staff_area(request):
@@ -124,7 +131,7 @@ def _is_ip_only(parameter):
 if AxesStandaloneBackend is not None:
 
     class LoginThrottlingBackend(AxesStandaloneBackend):
-        """Axes' backend, for ``AUTHENTICATION_BACKENDS`` (first), before Oscar's ``EmailBackend``.
+        """Axes' backend, for ``AUTHENTICATION_BACKENDS`` (first), before the email backend.
 
         An ``authenticate()`` call without a request is not a login form:
         Oscar's registration makes one to log the new customer in with the
@@ -205,6 +212,13 @@ def throttling_problems():
         )
     if "axes.middleware.AxesMiddleware" not in getattr(settings, "MIDDLEWARE", []):
         problems.append("MIDDLEWARE has no 'axes.middleware.AxesMiddleware'.")
+    username_callable = getattr(settings, "AXES_USERNAME_CALLABLE", None)
+    if username_callable is not get_username and username_callable not in USERNAME_CALLABLES:
+        problems.append(
+            "AXES_USERNAME_CALLABLE does not normalise the login typed: a look-alike of a "
+            "paused login (another case, fullwidth letters) gets a fresh count "
+            "(use 'oscar_privacy.throttling.get_username')."
+        )
     if not _is_subclass(getattr(settings, "AXES_HANDLER", ""), LoginThrottlingHandler):
         problems.append(
             "AXES_HANDLER keeps the submitted login form with each failed attempt, and "

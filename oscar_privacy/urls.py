@@ -5,7 +5,14 @@ path("privacy/", include("oscar_privacy.urls")),
 
 from django.urls import path
 
-from . import account_views, recovery_views, request_views, two_factor_views, views
+from . import (
+    account_views,
+    recovery_views,
+    registration_views,
+    request_views,
+    two_factor_views,
+    views,
+)
 
 app_name = "oscar_privacy"
 
@@ -39,6 +46,17 @@ urlpatterns = [
         "account-recovery/sent/",
         recovery_views.AccountRecoverySentView.as_view(),
         name="account-recovery-sent",
+    ),
+    # Registration without enumeration (OSCAR_PRIVACY_PREVENT_ACCOUNT_ENUMERATION).
+    path(
+        "register/sent/",
+        registration_views.RegistrationSentView.as_view(),
+        name="registration-sent",
+    ),
+    path(
+        "register/confirm/<str:token>/",
+        registration_views.RegistrationConfirmView.as_view(),
+        name="registration-confirm",
     ),
     # Staff two-factor authentication (StaffTwoFactorMiddleware sends staff here).
     path("staff/two-factor/", two_factor_views.VerifyView.as_view(), name="two-factor-verify"),

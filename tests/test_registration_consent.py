@@ -1,5 +1,8 @@
+import re
+
 import pytest
 from django.contrib.auth import get_user_model
+from django.core import mail
 from django.urls import reverse
 
 from oscar_privacy.models import ConsentRecord, PolicyKind
@@ -32,6 +35,14 @@ def register_data(response, prefix="", **extra):
 
 
 PAGES = [("customer:register", ""), ("customer:login", "registration")]
+CONFIRM_LINK = re.compile(r"https?://[^/\s]+(/privacy/register/confirm/[^/\s]+/)")
+
+
+def confirm_from_mail(client):
+    """Follow the registration link of the last email (a GET, then its button)."""
+    (path,) = set(CONFIRM_LINK.findall(mail.outbox[-1].body))
+    assert client.get(path).status_code == 200
+    return client.post(path)
 
 
 @pytest.mark.parametrize(("url_name", "prefix"), PAGES)
@@ -53,7 +64,11 @@ def test_registration_requires_the_privacy_policy(client, versions, url_name, pr
 
 @pytest.mark.parametrize(("url_name", "prefix"), PAGES)
 @pytest.mark.parametrize("newsletter", [False, True])
-def test_registration_records_the_accepted_version(client, versions, url_name, prefix, newsletter):
+@pytest.mark.parametrize("prevent", [True, False], ids=["emailed link", "oscar"])
+def test_registration_records_the_accepted_version(
+    client, settings, versions, url_name, prefix, newsletter, prevent
+):
+    settings.OSCAR_PRIVACY_PREVENT_ACCOUNT_ENUMERATION = prevent
     url = reverse(url_name)
     response = client.get(url)
     extra = {"accept_privacy": "on"}
@@ -61,7 +76,13 @@ def test_registration_records_the_accepted_version(client, versions, url_name, p
         extra["newsletter"] = "on"
     response = client.post(url, register_data(response, prefix, **extra), REMOTE_ADDR="2001:db8::1")
     assert response.status_code == 302
+    if prevent:
+        # Recorded when the account is created, from the link, with what the form received.
+        assert not User.objects.filter(email="new@example.com").exists()
+        assert not ConsentRecord.objects.exists()
+        assert confirm_from_mail(client).status_code == 302
     user = User.objects.get(email="new@example.com")
+    assert client.session["_auth_user_id"] == str(user.pk)
     records = {r.purpose: r for r in ConsentRecord.objects.all()}
     expected = {"privacy_policy", "newsletter"} if newsletter else {"privacy_policy"}
     assert set(records) == expected
@@ -97,4 +118,6 @@ def test_without_a_published_policy_registration_still_works(client):
         form.add_prefix("password2"): PASSWORD,
     }
     assert client.post(reverse("customer:register"), data).status_code == 302
+    assert confirm_from_mail(client).status_code == 302
     assert User.objects.filter(email="new@example.com").exists()
+    assert not ConsentRecord.objects.exists()

@@ -2,11 +2,13 @@
 
 ``INSTALLED_APPS``: ``"oscar_privacy.customer.apps.CustomerConfig"`` instead of
 ``"oscar.apps.customer.apps.CustomerConfig"``. The app stays Oscar's; the
-registration and login/registration views gain the consent, password
-rules and safe ``next`` mixins, the profile and password change views send their warnings
-without storing the reset link they hold, and Oscar's "delete profile" address
-leads to the account closure page instead of deleting. A shop that forked
-customer adds :class:`~.mixins.RegistrationConsentMixin`,
+registration and login/registration views gain the registration without
+enumeration, consent, password rules and safe ``next`` mixins, the profile
+and password change views send their warnings without storing the reset link
+they hold, and Oscar's "delete profile" address leads to the account closure
+page instead of deleting. A shop that forked customer adds
+:class:`~.mixins.NeutralRegistrationMixin`,
+:class:`~.mixins.RegistrationConsentMixin`,
 :class:`~.mixins.PasswordRulesMixin`, :class:`~.mixins.SafeNextMixin` and
 :class:`~.mixins.UnstoredAccountAlertsMixin` to its own views and points
 ``profile_delete_view`` at :class:`~.views.ProfileDeleteRedirectView`.
@@ -21,6 +23,7 @@ class CustomerConfig(apps.CustomerConfig):
     def ready(self):
         super().ready()
         from .mixins import (
+            NeutralRegistrationMixin,
             PasswordRulesMixin,
             RegistrationConsentMixin,
             SafeNextMixin,
@@ -31,7 +34,8 @@ class CustomerConfig(apps.CustomerConfig):
         for attribute in ("register_view", "login_view"):
             view = with_mixin(PasswordRulesMixin, getattr(self, attribute))
             view = with_mixin(RegistrationConsentMixin, view)
-            setattr(self, attribute, with_mixin(SafeNextMixin, view))
+            view = with_mixin(SafeNextMixin, view)
+            setattr(self, attribute, with_mixin(NeutralRegistrationMixin, view))
         for attribute in ("profile_update_view", "change_password_view"):
             setattr(
                 self, attribute, with_mixin(UnstoredAccountAlertsMixin, getattr(self, attribute))

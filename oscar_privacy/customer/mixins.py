@@ -1,23 +1,28 @@
-"""Mixins for Oscar's customer views: consent at registration, password rules, account alerts,
+"""Mixins for Oscar's customer views: registration, consent, password rules, account alerts,
 a safe ``next``.
 
-``RegistrationConsentMixin``, ``PasswordRulesMixin`` and ``SafeNextMixin`` go
-before Oscar's ``AccountRegistrationView`` and ``AccountAuthView`` (or the
-shop's forks of them), ``UnstoredAccountAlertsMixin`` before
+``NeutralRegistrationMixin``, ``RegistrationConsentMixin``,
+``PasswordRulesMixin`` and ``SafeNextMixin`` go before Oscar's
+``AccountRegistrationView`` and ``AccountAuthView`` (or the shop's forks of
+them), in that order, ``UnstoredAccountAlertsMixin`` before
 ``ProfileUpdateView`` and ``ChangePasswordView``;
 ``oscar_privacy.customer.apps.CustomerConfig`` does that without a fork.
 """
 
+from functools import cache
+
 from django.conf import settings
 from django.contrib.auth.password_validation import password_validators_help_text_html
 from django.db import transaction
-from django.shortcuts import resolve_url
+from django.shortcuts import redirect, resolve_url
+from oscar.apps.customer.utils import normalise_email
 
 from ..consent import record_consents
 from ..forms import with_consent_fields
 from ..models import ConsentChannel
 from ..passwords import EMAIL_CHANGED_EMAIL, PASSWORD_CHANGED_EMAIL, send_account_alert
 from ..redirects import requested_next, safe_or_empty
+from ..registration import prevents_enumeration, start_registration
 
 
 class RegistrationConsentMixin:
@@ -56,6 +61,72 @@ class RegistrationConsentMixin:
                 request=self.request,
             )
         return user
+
+
+class NeutralRegistrationMixin:
+    """Registration that answers alike for a new address and one with an account.
+
+    With ``OSCAR_PRIVACY_PREVENT_ACCOUNT_ENUMERATION`` (the default), the
+    form no longer looks the address up, and a valid form leads to the same
+    "check your inbox" page whatever the address
+    (:func:`oscar_privacy.registration.start_registration`); the account is
+    created from the emailed link. Otherwise, Oscar's registration as it is.
+    Goes before Oscar's ``AccountRegistrationView`` and ``AccountAuthView``
+    (or the shop's forks of them), in front of :class:`RegistrationConsentMixin`.
+    """
+
+    sent_url = "oscar_privacy:registration-sent"
+
+    # AccountRegistrationView
+    def get_form_class(self):
+        form_class = super().get_form_class()
+        return without_account_check(form_class) if prevents_enumeration() else form_class
+
+    def form_valid(self, form):
+        if not prevents_enumeration():
+            return super().form_valid(form)
+        start_registration(form, request=self.request)
+        return redirect(self.sent_url)
+
+    # AccountAuthView: the form class is swapped for the call only (see
+    # RegistrationConsentMixin).
+    def get_registration_form(self, bind_data=False):
+        if not prevents_enumeration():
+            return super().get_registration_form(bind_data)
+        original = self.registration_form_class
+        self.registration_form_class = without_account_check(original)
+        try:
+            return super().get_registration_form(bind_data)
+        finally:
+            self.registration_form_class = original
+
+    def validate_registration_form(self):
+        if not prevents_enumeration():
+            return super().validate_registration_form()
+        form = self.get_registration_form(bind_data=True)
+        if form.is_valid():
+            start_registration(form, request=self.request)
+            return redirect(self.sent_url)
+        return self.render_to_response(self.get_context_data(registration_form=form))
+
+
+class NoAccountCheckMixin:
+    """A registration form whose email field does not say whether an account has the address."""
+
+    def clean_email(self):
+        return normalise_email(self.cleaned_data["email"])
+
+
+@cache
+def without_account_check(form_class):
+    """``form_class`` without Oscar's "A user with that email address already exists"."""
+    if issubclass(form_class, NoAccountCheckMixin):
+        return form_class
+    return type(
+        form_class.__name__,
+        (NoAccountCheckMixin, form_class),
+        {"__module__": form_class.__module__},
+    )
 
 
 class UnstoredAccountAlertsMixin:

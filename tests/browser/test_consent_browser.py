@@ -33,6 +33,7 @@ pytestmark = pytest.mark.browser
 User = get_user_model()
 PASSWORD = "A-long-enough-password-2026"
 NEW_EMAIL = "new@example.com"
+CONFIRM_LINK = re.compile(r"https?://[^/\s]+(/privacy/register/confirm/[^/\s]+/)")
 SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "_static" / "checkout-preview.png"
 
 ACCEPT_PRIVACY = "I have read and accept the privacy policy"
@@ -83,7 +84,9 @@ def turn_off_browser_validation(form):
     [("customer:register", ""), ("customer:login", "registration-")],
     ids=["register-page", "login-page"],
 )
-def test_registration_asks_for_the_privacy_policy(live_server, page, versions, url_name, prefix):
+def test_registration_asks_for_the_privacy_policy(
+    live_server, page, versions, mailoutbox, url_name, prefix
+):
     privacy, _terms = versions
     page.goto(reverse(url_name))
     form = page.locator("form").filter(has=page.locator(f"[name='{prefix}accept_privacy']"))
@@ -118,11 +121,20 @@ def test_registration_asks_for_the_privacy_policy(live_server, page, versions, u
     assert not User.objects.filter(email=NEW_EMAIL).exists()
     assert not ConsentRecord.objects.exists()
 
-    # With it ticked, the account is created and the customer is logged in.
+    # With it ticked: "check your inbox", the same page for every address; nothing yet.
     fill_in()
     expect(newsletter).not_to_be_checked()
     accept.check()
     register.click()
+    arrive(page, at(live_server, "oscar_privacy:registration-sent"))
+    expect(page.get_by_role("heading", name="Check your inbox")).to_be_visible()
+    assert not User.objects.filter(email=NEW_EMAIL).exists()
+    assert not ConsentRecord.objects.exists()
+
+    # The emailed link creates the account and logs the customer in.
+    (link,) = set(CONFIRM_LINK.findall(mailoutbox[-1].body))
+    page.goto(link)
+    page.get_by_role("button", name="Create my account").click()
     # Oscar's account summary sends on to the profile page.
     arrive(page, re.compile("^" + re.escape(at(live_server, "customer:summary"))))
     expect(page.get_by_role("link", name="Logout")).to_be_visible()
