@@ -1,8 +1,8 @@
 """Mixins for Oscar's customer views: registration, consent, password rules, account alerts,
 a safe ``next``.
 
-``NeutralRegistrationMixin``, ``RegistrationConsentMixin``,
-``PasswordRulesMixin`` and ``SafeNextMixin`` go before Oscar's
+``NeutralRegistrationMixin``, ``SafeNextMixin``,
+``RegistrationConsentMixin`` and ``PasswordRulesMixin`` go before Oscar's
 ``AccountRegistrationView`` and ``AccountAuthView`` (or the shop's forks of
 them), in that order, ``UnstoredAccountAlertsMixin`` before
 ``ProfileUpdateView`` and ``ChangePasswordView``;
