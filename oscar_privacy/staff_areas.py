@@ -441,9 +441,7 @@ def _staff_url_names():
     names = [(name, {}) for name in AREA_HOMES.values()]
     names += [(f"{site.name}:index", {}) for site in all_sites]
     for config in dashboard_configs():
-        namespaces = dict.fromkeys(
-            [n for n in (config.namespace, config.label, "dashboard") if n]
-        )
+        namespaces = dict.fromkeys([n for n in (config.namespace, config.label, "dashboard") if n])
         for pattern in _leaves(config.get_urls()):
             if pattern.name:
                 kwargs = sample_kwargs(pattern)

@@ -1,0 +1,438 @@
+"""Staff areas: the second factor on every path into personal data.
+
+Every page of every staff area (Oscar's dashboard with oscar-privacy's,
+Wagtail's admin with the views apps add to it, Django's admin and a second
+``AdminSite``) is found by walking the URLconf (``tests/url_walk.py``, which
+does not use the classifier under test), in every configured language and in
+several shapes of site:
+
+- ``sandbox``: the sandbox's URLconf;
+- ``script_name``: the same behind a ``SCRIPT_NAME`` (``/boutique``);
+- ``i18n_shop``: everything under ``i18n_patterns`` (``/en/...``, ``/fr/...``);
+- ``i18n_shop_unprefixed``: the same without a prefix for English;
+- ``staff_elsewhere``: Oscar at ``/``, oscar-privacy's dashboard outside
+  Oscar's, Wagtail's admin at ``/editor/``, a second ``AdminSite``.
+
+A staff page is one whose route starts with where the shape mounts an area
+(:data:`SHAPES`). For each, a staff member with a password only, one of
+Oscar's fulfilment partners (``partner.dashboard_access`` only), a Wagtail
+editor (``wagtailadmin.access_admin`` only) and a superuser are sent to the
+second factor (never a page); with it passed, they get the page; a customer
+is never asked for a code; every answer, to anyone, is ``no-store``.
+"""
+
+import functools
+from dataclasses import dataclass, field
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from django.apps import apps
+from django.conf import settings as django_settings
+from django.contrib.auth.models import Permission
+from django.test import Client, RequestFactory
+from django.urls import Resolver404, URLResolver, resolve, reverse, set_script_prefix
+from django.utils import translation
+from oscar.test.factories import PartnerFactory, UserFactory
+
+from oscar_privacy import staff_areas, two_factor
+from oscar_privacy.staff_areas import DJANGO_ADMIN, OSCAR_DASHBOARD, WAGTAIL_ADMIN
+
+from .staff import give_authenticator, login_verified
+from .url_walk import path_to, views
+
+pytestmark = pytest.mark.django_db
+
+LANGUAGES = [code for code, _name in django_settings.LANGUAGES]
+SANDBOX_MOUNTS = {
+    "django-admin/": DJANGO_ADMIN,
+    "cms/": WAGTAIL_ADMIN,
+    "shop/dashboard/": OSCAR_DASHBOARD,  # Oscar's, and oscar-privacy's under it
+}
+
+
+@dataclass(frozen=True)
+class Shape:
+    urlconf: str
+    mounts: dict = field(hash=False)
+    script_name: str = ""
+
+
+SHAPES = {
+    "sandbox": Shape("sandbox.urls", SANDBOX_MOUNTS),
+    "script_name": Shape("sandbox.urls", SANDBOX_MOUNTS, script_name="/boutique"),
+    "i18n_shop": Shape("tests.urls_i18n_shop", SANDBOX_MOUNTS),
+    "i18n_shop_unprefixed": Shape("tests.urls_i18n_shop_unprefixed", SANDBOX_MOUNTS),
+    "staff_elsewhere": Shape(
+        "tests.urls_staff_elsewhere",
+        {
+            "admin/": DJANGO_ADMIN,
+            "back-office/": DJANGO_ADMIN,
+            "editor/": WAGTAIL_ADMIN,
+            "privacy-dashboard/": OSCAR_DASHBOARD,
+            "dashboard/": OSCAR_DASHBOARD,
+        },
+    ),
+}
+
+LOGIN_PAGES = {
+    "dashboard:login",
+    "dashboard:logout",
+    "admin:login",
+    "admin:logout",
+    "back_office:login",
+    "back_office:logout",
+    "wagtailadmin_login",
+    "wagtailadmin_logout",
+}
+"""The pages of the areas that stay open before the second factor."""
+
+SECOND_FACTOR_PAGES = {
+    "oscar_privacy:two-factor-setup",
+    "oscar_privacy:two-factor-verify",
+    "oscar_privacy:two-factor-backup-codes",
+}
+
+
+@dataclass(frozen=True)
+class Page:
+    view: object
+    area: str
+    path_info: str
+    language: str
+
+    def __str__(self):
+        return f"{self.view} at {self.path_info}"
+
+
+@functools.cache
+def staff_pages(shape_name, language):
+    """Every page of the staff areas of the shape, with its path in ``language``."""
+    shape = SHAPES[shape_name]
+    mounts = sorted(shape.mounts, key=len, reverse=True)
+    pages = []
+    with translation.override(language):
+        for view in views(shape.urlconf):
+            mount = next((m for m in mounts if view.route.startswith(m)), None)
+            if mount is None:
+                continue
+            path = path_to(view, shape.urlconf)
+            assert path, f"no path reaches {view}"
+            pages.append(Page(view, shape.mounts[mount], path, language))
+    return tuple(pages)
+
+
+@pytest.fixture
+def site(request, settings):
+    """The shape of site named by the test's ``shape`` parameter, as the URLconf."""
+    shape = SHAPES[request.param]
+    settings.ROOT_URLCONF = shape.urlconf
+    yield shape
+    set_script_prefix("/")  # the test client sets it for each request, and leaves it
+
+
+def client_for(shape, language, user=None, *, verified=False):
+    """A client for the shape: its ``SCRIPT_NAME`` (paths are ``path_info``), the language's cookie."""
+    client = Client(SCRIPT_NAME=shape.script_name, raise_request_exception=False)
+    client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = language
+    if user is not None:
+        if verified:
+            login_verified(client, user)
+        else:
+            client.force_login(user)
+    return client
+
+
+def landing(response, shape, language):
+    """The URL name a redirect leads to and its ``next``; ``(None, None)`` for no redirect."""
+    if response.status_code not in (301, 302):
+        return None, None
+    target = urlsplit(response["Location"])
+    path = target.path.removeprefix(shape.script_name)
+    try:
+        with translation.override(language):
+            name = resolve(path, shape.urlconf).view_name
+    except Resolver404:
+        name = target.path
+    return name, parse_qs(target.query).get("next", [None])[0]
+
+
+# The people -----------------------------------------------------------------------------
+
+
+def holding(user, *perms):
+    for perm in perms:
+        app_label, codename = perm.split(".")
+        user.user_permissions.add(
+            Permission.objects.get(content_type__app_label=app_label, codename=codename)
+        )
+    return user
+
+
+def make_staff():
+    return UserFactory(username="staff", email="staff@example.com", is_staff=True)
+
+
+def make_partner():
+    """One of Oscar's fulfilment partners: no staff flag, ``partner.dashboard_access`` only."""
+    user = holding(UserFactory(username="partner", email="partner@example.com"), *PARTNER)
+    PartnerFactory(name="Warehouse").users.add(user)
+    return user
+
+
+def make_editor():
+    return holding(UserFactory(username="editor", email="editor@example.com"), *EDITOR)
+
+
+def make_superuser():
+    return UserFactory(username="root", email="root@example.com", is_staff=True, is_superuser=True)
+
+
+PARTNER = ("partner.dashboard_access",)
+EDITOR = ("wagtailadmin.access_admin",)
+PEOPLE = {
+    "staff": make_staff,
+    "partner": make_partner,
+    "editor": make_editor,
+    "superuser": make_superuser,
+}
+
+
+# Every page, every language, every shape, everyone who can open an area ----------------
+
+
+def pages_in_every_language(shape_name):
+    """Every staff page of the shape in every language: a path in each for ``i18n_patterns``."""
+    return [page for language in LANGUAGES for page in staff_pages(shape_name, language)]
+
+
+def pages_in_turn(shape_name):
+    """Every staff page of the shape once, the languages taking turns from page to page."""
+    by_language = [staff_pages(shape_name, language) for language in LANGUAGES]
+    return [pages[i % len(pages)] for i, pages in enumerate(zip(*by_language, strict=True))]
+
+
+def walk(shape, pages, user, *, verified=False):
+    """GET every page as ``user``; yields (page, response).
+
+    One client, so one set of middleware serves every language, as one
+    server process does: what it learns from the first request must hold
+    for the next one in another language. Not the logout pages: Wagtail's
+    drops the session cookie even when it refuses a GET
+    (:func:`test_the_login_and_logout_pages_stay_open` has them).
+    """
+    client = client_for(shape, LANGUAGES[0], user, verified=verified)
+    for page in pages:
+        if str(page.view).endswith("logout"):
+            continue
+        client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = page.language
+        yield page, client.get(page.path_info)
+
+
+@pytest.mark.parametrize("who", PEOPLE)
+@pytest.mark.parametrize("site", SHAPES, indirect=True)
+def test_every_staff_page_asks_for_the_second_factor(site, who):
+    """Staff with a password only: every page in every language; the others: every page.
+
+    The people with a device are sent to the code page, the staff member
+    without one to the set-up. Nothing but the login and logout pages is
+    answered before the second factor, and nothing is cacheable.
+    """
+    name = _shape_name(site)
+    user = PEOPLE[who]()
+    if who == "staff":
+        pages, expected = pages_in_every_language(name), "oscar_privacy:two-factor-setup"
+        if len({page.path_info for page in pages}) < len(pages):
+            # The same paths in every language (no i18n_patterns): each once, in turn.
+            pages = pages_in_turn(name)
+    else:
+        give_authenticator(user)
+        pages, expected = pages_in_turn(name), "oscar_privacy:two-factor-verify"
+    failures, asked = [], 0
+    for page, response in walk(site, pages, user):
+        landed, next_url = landing(response, site, page.language)
+        if str(page.view) in LOGIN_PAGES:
+            if landed in SECOND_FACTOR_PAGES:
+                failures.append(f"{page}: the login page asks for the second factor")
+            continue
+        asked += 1
+        if (landed, next_url) != (expected, site.script_name + page.path_info):
+            failures.append(f"{page} ({page.language}): {response.status_code} {landed}")
+        if not {"no-store", "private"} <= cache_control(response):
+            failures.append(f"{page} ({page.language}): cacheable")
+    assert not failures, f"{len(failures)} of {asked}: " + "; ".join(failures[:10])
+    assert {page.area for page in pages} == set(site.mounts.values())
+    assert {page.language for page in pages} == set(LANGUAGES)
+
+
+def cache_control(response):
+    return {part.strip() for part in response.get("Cache-Control", "").split(",")}
+
+
+def _shape_name(shape):
+    return next(name for name, value in SHAPES.items() if value is shape)
+
+
+def test_the_login_and_logout_pages_stay_open(client, settings):
+    """Before the second factor: each area's login page, and its logout (a POST)."""
+    staff = make_staff()
+    for shape_name in ("sandbox", "i18n_shop", "staff_elsewhere"):
+        shape = SHAPES[shape_name]
+        settings.ROOT_URLCONF = shape.urlconf
+        for language in LANGUAGES:
+            doors = [p for p in staff_pages(shape_name, language) if str(p.view) in LOGIN_PAGES]
+            assert len(doors) == len(LOGIN_PAGES & {str(p.view) for p in doors}) >= 6
+            for page in sorted(doors, key=lambda p: str(p.view).endswith("logout")):
+                client.force_login(staff)
+                send = client.post if str(page.view).endswith("logout") else client.get
+                response = send(page.path_info)
+                assert landing(response, shape, language)[0] not in SECOND_FACTOR_PAGES, page
+                assert response.status_code in (200, 302), page
+
+
+# With the second factor passed ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("site", ["sandbox"], indirect=True)
+def test_with_the_second_factor_every_page_opens(site):
+    """A superuser's session that passed the second factor gets every staff page."""
+    user = make_superuser()
+    failures = []
+    for page, response in walk(site, pages_in_turn("sandbox"), user, verified=True):
+        # A 403 or a 500 is the view's own answer (a read-only admin, a third-party
+        # view given object 1): what matters is that the view answered.
+        landed, _next = landing(response, site, page.language)
+        if landed in SECOND_FACTOR_PAGES or (landed or "").endswith("login"):
+            failures.append(f"{page}: {response.status_code} {landed}")
+    assert not failures, f"{len(failures)}: " + "; ".join(failures[:10])
+
+
+# Everyone else ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("site", ["i18n_shop_unprefixed", "staff_elsewhere"], indirect=True)
+def test_customers_are_never_asked_for_a_code(site, customer):
+    """They get each area's own answer (its login page, a refusal), never our code page."""
+    failures = []
+    for page, response in walk(site, pages_in_turn(_shape_name(site)), customer):
+        landed, _next = landing(response, site, page.language)
+        if landed in SECOND_FACTOR_PAGES:
+            failures.append(f"{page}: {response.status_code} {landed}")
+    assert not failures, "; ".join(failures[:10])
+    assert not two_factor.requires_two_factor(customer)
+
+
+@pytest.mark.parametrize("site", SHAPES, indirect=True)
+def test_no_staff_page_is_ever_cached(site):
+    """To visitors too: a login page, a redirect to one, a refusal are staff pages."""
+    failures = [
+        str(page)
+        for page, response in walk(site, pages_in_turn(_shape_name(site)), None)
+        if not {"no-store", "private"} <= cache_control(response)
+    ]
+    assert not failures, "; ".join(failures[:10])
+
+
+def test_pages_outside_the_staff_areas_are_left_alone(client, customer):
+    """The storefront keeps its own caching and no second factor, for staff too."""
+    login_verified(client, make_superuser())
+    for name in ("basket:summary", "catalogue:index"):
+        response = client.get(reverse(name))
+        assert "no-store" not in cache_control(response), name
+    client.force_login(make_staff())
+    assert client.get(reverse("customer:profile-view")).status_code == 200
+
+
+# Every permission that opens a staff area ------------------------------------------------
+
+
+def dashboard_configs():
+    from oscar.core.application import OscarDashboardConfig
+
+    return [c for c in apps.get_app_configs() if isinstance(c, OscarDashboardConfig)]
+
+
+def alternatives(spec):
+    """Oscar's reading of a permission spec: a list is one set, a tuple of lists alternatives."""
+    if not spec:
+        return []
+    return [spec] if isinstance(spec, list) else [list(alt) for alt in spec]
+
+
+def requirement_sets():
+    """Every set of requirements that opens a page of an Oscar dashboard app, read here.
+
+    From every dashboard app's ``default_permissions`` and each value of
+    its ``permissions_map``; plus Wagtail's admin and Django's admin.
+    """
+    found = {("wagtailadmin.access_admin",), ("is_staff",)}
+    for config in dashboard_configs():
+        for spec in [config.default_permissions, *config.permissions_map.values()]:
+            found.update(tuple(sorted(set(alt))) for alt in alternatives(spec))
+    return sorted(found)
+
+
+def owners():
+    """Each dashboard page's URL name and the app config whose permissions guard it."""
+    from oscar.apps.dashboard.apps import DashboardConfig
+
+    found = {}
+    for config in dashboard_configs():
+        for pattern in config.get_urls():
+            if isinstance(pattern, URLResolver):
+                assert isinstance(config, DashboardConfig), pattern  # only it includes apps
+                continue
+            found[pattern.name] = config
+    return found
+
+
+def user_holding(requirements):
+    user = UserFactory(username="holder", email="holder@example.com")
+    for requirement in requirements:
+        if "." in requirement:
+            holding(user, requirement)
+        else:
+            setattr(user, requirement, True)
+    user.save()
+    return type(user)._default_manager.get(pk=user.pk)
+
+
+@pytest.mark.parametrize("requirements", requirement_sets(), ids="+".join)
+def test_every_permission_that_opens_a_staff_area_needs_the_second_factor(settings, requirements):
+    """A user holding only these requirements, on every staff page they open."""
+    from oscar.views.decorators import check_permissions
+
+    settings.ROOT_URLCONF = "sandbox.urls"
+    user = user_holding(requirements)
+    assert two_factor.requires_two_factor(user)
+    page_owner = owners()
+    opened = []
+    for page in staff_pages("sandbox", "en"):
+        name = page.view.pattern.name
+        if str(page.view) == "wagtailadmin_home" and user.has_perm("wagtailadmin.access_admin"):
+            opened.append(page)
+        elif str(page.view) == "admin:index" and user.is_staff:
+            opened.append(page)
+        elif page.area == OSCAR_DASHBOARD and name in page_owner:
+            spec = page_owner[name].get_permissions(name)
+            if spec and check_permissions(user, spec) and str(page.view) not in LOGIN_PAGES:
+                opened.append(page)
+    assert opened, f"{requirements} open no page"
+    shape = SHAPES["sandbox"]
+    for page, response in walk(shape, opened, user):
+        assert landing(response, shape, "en") == (
+            "oscar_privacy:two-factor-setup",
+            page.path_info,
+        ), page
+    for page, response in walk(shape, opened, user, verified=True):
+        landed, _next = landing(response, shape, "en")
+        assert response.status_code != 403, page
+        assert landed not in SECOND_FACTOR_PAGES and not (landed or "").endswith("login"), page
+
+
+def test_the_enumeration_is_oscars_own():
+    """The rule we apply is the list read here, not a copy that could drift."""
+    ours = staff_areas.dashboard_permission_lists()
+    read_here = set(requirement_sets()) - {("wagtailadmin.access_admin",)}
+    assert {tuple(sorted(r)) for r in ours} == read_here | {("is_staff",)}
+    assert ("partner.dashboard_access",) in ours
+    assert ("order.view_order",) in ours  # opens Oscar's order list without the staff flag
