@@ -37,7 +37,7 @@ from oscar.test.factories import PartnerFactory, UserFactory
 from oscar_privacy import staff_areas, two_factor
 from oscar_privacy.staff_areas import DJANGO_ADMIN, OSCAR_DASHBOARD, WAGTAIL_ADMIN
 
-from .staff import give_authenticator, login_verified
+from .staff import code_now, give_authenticator, login_verified
 from .url_walk import path_to, views
 
 pytestmark = pytest.mark.django_db
@@ -131,7 +131,7 @@ def site(request, settings):
 
 
 def client_for(shape, language, user=None, *, verified=False):
-    """A client for the shape: its ``SCRIPT_NAME`` (paths are ``path_info``), the language's cookie."""
+    """A client for the shape: its ``SCRIPT_NAME`` (paths are ``path_info``), a language cookie."""
     client = Client(SCRIPT_NAME=shape.script_name, raise_request_exception=False)
     client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = language
     if user is not None:
@@ -436,3 +436,181 @@ def test_the_enumeration_is_oscars_own():
     assert {tuple(sorted(r)) for r in ours} == read_here | {("is_staff",)}
     assert ("partner.dashboard_access",) in ours
     assert ("order.view_order",) in ours  # opens Oscar's order list without the staff flag
+
+
+# Oscar's fulfilment partners ----------------------------------------------------------
+
+
+def test_a_partner_sets_up_the_second_factor_and_reads_their_orders(client, settings):
+    """The set-up and code pages take partners, who then reach the dashboard's orders."""
+    settings.ROOT_URLCONF = "sandbox.urls"
+    partner = make_partner()
+    client.force_login(partner)
+    orders = reverse("dashboard:order-list")
+    response = client.get(orders)
+    assert landing(response, SHAPES["sandbox"], "en") == ("oscar_privacy:two-factor-setup", orders)
+    assert client.get(response["Location"]).status_code == 200
+
+    device = give_authenticator(partner)
+    response = client.get(orders, follow=True)
+    assert response.redirect_chain[-1][0].startswith(reverse("oscar_privacy:two-factor-verify"))
+    response = client.post(
+        response.redirect_chain[-1][0],
+        {"otp_device": device.persistent_id, "otp_token": code_now(device), "next": orders},
+    )
+    assert response["Location"] == orders
+    response = client.get(orders)
+    assert response.status_code == 200
+    assert {"no-store", "private"} <= cache_control(response)
+
+
+def test_partners_accept_a_new_policy_after_the_second_factor(client, settings):
+    """Not staff: like customers, asked to accept a material policy change; the code first."""
+    settings.ROOT_URLCONF = "sandbox.urls"
+    partner = make_partner()
+    a_new_policy_for(partner)
+    client.force_login(partner)
+    orders = reverse("dashboard:order-list")
+    assert landing(client.get(orders), SHAPES["sandbox"], "en")[0] == (
+        "oscar_privacy:two-factor-setup"
+    )
+    assert client.get(reverse("oscar_privacy:two-factor-setup")).status_code == 200
+    login_verified(client, partner)
+    assert landing(client.get(orders), SHAPES["sandbox"], "en")[0] == (
+        "oscar_privacy:accept-policies"
+    )
+
+
+def a_new_policy_for(user):
+    """A privacy policy ``user`` accepted, then a material change they have not."""
+    from oscar_privacy.consent import PURPOSE_OF_KIND, record_consents
+    from oscar_privacy.models import ConsentAction, ConsentChannel, PolicyKind
+
+    from .shop import publish
+
+    first = publish(PolicyKind.PRIVACY, "Version one.", material=True)
+    record_consents(
+        [(PURPOSE_OF_KIND[first.kind], ConsentAction.GIVEN, first)],
+        channel=ConsentChannel.REGISTRATION,
+        user=user,
+    )
+    publish(PolicyKind.PRIVACY, "New purposes.", material=True)
+
+
+# The classifier ---------------------------------------------------------------------
+
+
+def request_for(path_info, *, script_name="", urlconf=None):
+    request = RequestFactory().get(path_info, SCRIPT_NAME=script_name)
+    if urlconf:
+        request.urlconf = urlconf
+    return request
+
+
+@pytest.mark.parametrize(
+    ("path", "area"),
+    [
+        ("/shop/dashboard/orders/", OSCAR_DASHBOARD),
+        ("/shop/dashboard/privacy/consents/", OSCAR_DASHBOARD),
+        ("/cms/newsletter/subscribers/", WAGTAIL_ADMIN),  # added by a register_admin_urls hook
+        ("/cms/policy_versions/", WAGTAIL_ADMIN),  # an admin viewset
+        ("/django-admin/auth/user/", DJANGO_ADMIN),
+        ("/shop/", None),
+        ("/shop/dashboard-like/", None),
+        ("/privacy/staff/two-factor/", None),
+        ("/", None),
+    ],
+)
+def test_the_area_is_what_the_path_resolves_to(path, area):
+    assert staff_areas.staff_area(request_for(path)) == area
+    # The SCRIPT_NAME is not part of what the URLconf sees.
+    assert staff_areas.staff_area(request_for(path, script_name="/boutique")) == area
+
+
+@pytest.mark.parametrize(
+    ("urlconf", "path", "area"),
+    [
+        # No view at these paths, in any language: the include's beginning decides.
+        ("sandbox.urls", "/shop/dashboard/no-such-page", OSCAR_DASHBOARD),
+        ("tests.urls_i18n_shop", "/fr/shop/dashboard/no-such-page", OSCAR_DASHBOARD),
+        ("tests.urls_i18n_shop_unprefixed", "/fr/django-admin", None),  # a redirect to /…/
+        ("tests.urls_i18n_shop_unprefixed", "/shop/dashboard/no-such-page", OSCAR_DASHBOARD),
+        ("tests.urls_staff_elsewhere", "/back-office/no/such/page/", DJANGO_ADMIN),
+        ("tests.urls_staff_elsewhere", "/no-such-page", None),
+    ],
+)
+def test_a_path_that_resolves_nowhere_fails_closed(urlconf, path, area):
+    for language in LANGUAGES:
+        with translation.override(language):
+            assert staff_areas.staff_area(request_for(path, urlconf=urlconf)) == area, language
+
+
+@pytest.mark.parametrize("active", LANGUAGES)
+def test_every_language_is_tried_whatever_the_active_one(active):
+    """``/fr/shop/dashboard/`` is Wagtail's catch-all in English, Oscar's dashboard in French."""
+    urlconf = "tests.urls_i18n_shop_unprefixed"
+    with translation.override(active):
+        for path in ("/fr/shop/dashboard/orders/", "/shop/dashboard/orders/"):
+            assert staff_areas.staff_area(request_for(path, urlconf=urlconf)) == OSCAR_DASHBOARD
+
+
+def test_locale_middleware_after_ours_does_not_open_a_language(client, settings):
+    """The language of the path is not activated yet when our middleware runs."""
+    locale = "django.middleware.locale.LocaleMiddleware"
+    settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE if m != locale] + [locale]
+    settings.ROOT_URLCONF = "tests.urls_i18n_shop_unprefixed"
+    client.force_login(make_staff())
+    for language in ("en", "fr", "en"):
+        translation.activate(language)  # what the thread last served
+        for path in ("/fr/shop/dashboard/orders/", "/shop/dashboard/orders/"):
+            response = client.get(path)
+            assert response.status_code == 302, (language, path, response.status_code)
+            # The code page in the active language: /privacy/... or /fr/privacy/...
+            target = urlsplit(response["Location"])
+            assert target.path.endswith("/privacy/staff/two-factor/setup/"), (language, path)
+            assert parse_qs(target.query)["next"] == [path]
+    translation.deactivate()
+
+
+def test_a_shop_adds_its_own_staff_area(settings, client):
+    """OSCAR_PRIVACY_STAFF_AREAS: an include by namespace, or a single view by its name."""
+    settings.ROOT_URLCONF = "tests.urls_staff_elsewhere"
+    path = "/i18n/setlang/"
+    assert staff_areas.staff_area(request_for(path)) is None
+    settings.OSCAR_PRIVACY_STAFF_AREAS = ["set_language"]
+    assert staff_areas.staff_area(request_for(path)) == "set_language"
+    settings.OSCAR_PRIVACY_STAFF_AREAS = ["oscar_privacy_newsletter"]
+    assert staff_areas.staff_area(request_for("/newsletter/subscribe/")) == (
+        "oscar_privacy_newsletter"
+    )
+    client.force_login(make_staff())
+    response = client.get("/newsletter/subscribe/")
+    assert landing(response, SHAPES["staff_elsewhere"], "en")[0] == (
+        "oscar_privacy:two-factor-setup"
+    )
+    assert {"no-store", "private"} <= cache_control(response)
+
+
+def test_one_resolution_per_request_outside_the_areas(client, customer):
+    """The storefront pays for one URL resolution and no query."""
+    client.force_login(customer)
+    request = request_for("/shop/basket/")
+    request.user = customer
+    assert staff_areas.staff_area(request) is None
+    assert staff_areas.classify_request(request) is staff_areas.classify_request(request)
+
+
+def test_policy_acceptance_knows_its_pages_behind_a_script_name(customer):
+    """A customer asked to accept a new policy reaches the page under a SCRIPT_NAME too."""
+    a_new_policy_for(customer)
+    client = Client(SCRIPT_NAME="/boutique")
+    client.force_login(customer)
+    try:
+        response = client.get("/shop/basket/")
+        assert response.status_code == 302
+        assert parse_qs(urlsplit(response["Location"]).query)["next"] == ["/boutique/shop/basket/"]
+        # Before the fix: the page resolved /boutique/privacy/accept/, found Wagtail's
+        # catch-all there, and sent the customer to the same page again.
+        assert client.get(reverse("oscar_privacy:accept-policies")).status_code == 200
+    finally:
+        set_script_prefix("/")
