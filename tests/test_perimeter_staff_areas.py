@@ -28,17 +28,29 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.apps import apps
 from django.conf import settings as django_settings
+from django.conf.urls.i18n import i18n_patterns
 from django.contrib.auth.models import Permission
 from django.test import Client, RequestFactory
-from django.urls import Resolver404, URLResolver, resolve, reverse, set_script_prefix
+from django.urls import (
+    Resolver404,
+    URLResolver,
+    include,
+    path,
+    resolve,
+    reverse,
+    set_script_prefix,
+)
 from django.utils import translation
 from oscar.test.factories import PartnerFactory, UserFactory
+from wagtail.admin import urls as wagtailadmin_urls
 
 from oscar_privacy import staff_areas, two_factor
+from oscar_privacy.checks import check_staff_two_factor
 from oscar_privacy.staff_areas import DJANGO_ADMIN, OSCAR_DASHBOARD, WAGTAIL_ADMIN
 
 from .staff import code_now, give_authenticator, login_verified
 from .url_walk import path_to, views
+from .urls_staff_elsewhere import back_office
 
 pytestmark = pytest.mark.django_db
 
@@ -562,13 +574,13 @@ def test_locale_middleware_after_ours_does_not_open_a_language(client, settings)
     client.force_login(make_staff())
     for language in ("en", "fr", "en"):
         translation.activate(language)  # what the thread last served
-        for path in ("/fr/shop/dashboard/orders/", "/shop/dashboard/orders/"):
-            response = client.get(path)
-            assert response.status_code == 302, (language, path, response.status_code)
+        for url in ("/fr/shop/dashboard/orders/", "/shop/dashboard/orders/"):
+            response = client.get(url)
+            assert response.status_code == 302, (language, url, response.status_code)
             # The code page in the active language: /privacy/... or /fr/privacy/...
             target = urlsplit(response["Location"])
-            assert target.path.endswith("/privacy/staff/two-factor/setup/"), (language, path)
-            assert parse_qs(target.query)["next"] == [path]
+            assert target.path.endswith("/privacy/staff/two-factor/setup/"), (language, url)
+            assert parse_qs(target.query)["next"] == [url]
     translation.deactivate()
 
 
@@ -614,3 +626,107 @@ def test_policy_acceptance_knows_its_pages_behind_a_script_name(customer):
         assert client.get(reverse("oscar_privacy:accept-policies")).status_code == 200
     finally:
         set_script_prefix("/")
+
+
+# Check oscar_privacy.E012 ------------------------------------------------------------
+
+
+def oscar_urls():
+    return apps.get_app_config("oscar").urls[0]
+
+
+def sub_app_urls(label):
+    return apps.get_app_config(label).urls[0]
+
+
+class OrdersDashboardOnItsOwn:
+    """Oscar's order pages included without their app: no namespace says what they are."""
+
+    urlpatterns = [
+        path("privacy/", include("oscar_privacy.urls")),
+        path("orders-desk/", include(sub_app_urls("orders_dashboard"))),
+        path("shop/", include(oscar_urls())),
+    ]
+
+
+class AdminSiteWithoutItsInclude:
+    """A second AdminSite's views included by hand, without ``site.urls``."""
+
+    urlpatterns = [
+        path("privacy/", include("oscar_privacy.urls")),
+        path("back-office/", include(back_office.get_urls())),
+        path("shop/", include(oscar_urls())),
+    ]
+
+
+class DashboardUnderAnotherName:
+    """Oscar's dashboard under i18n_patterns with another application namespace."""
+
+    urlpatterns = [
+        path("privacy/", include("oscar_privacy.urls")),
+        *i18n_patterns(
+            path(
+                "backoffice/",
+                include(
+                    (apps.get_app_config("dashboard").get_urls(), "backoffice"),
+                    namespace="dashboard",
+                ),
+            ),
+        ),
+    ]
+
+
+class WagtailAdminAsAList:
+    """Wagtail's admin under i18n_patterns, its patterns included as a list, not its module."""
+
+    urlpatterns = [
+        path("privacy/", include("oscar_privacy.urls")),
+        *i18n_patterns(path("cms/", include(wagtailadmin_urls.urlpatterns))),
+    ]
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_the_check_accepts_every_shape(settings, shape):
+    settings.ROOT_URLCONF = SHAPES[shape].urlconf
+    assert check_staff_two_factor() == []
+
+
+@pytest.mark.parametrize(
+    ("urlconf", "expected"),
+    [
+        (
+            OrdersDashboardOnItsOwn,
+            "order-list (/orders-desk/) is a staff page outside any staff area.",
+        ),
+        (
+            AdminSiteWithoutItsInclude,
+            "index (/back-office/) is a staff page outside any staff area.",
+        ),
+        (
+            DashboardUnderAnotherName,
+            "dashboard:index (/en/backoffice/) is a staff page outside any staff area.",
+        ),
+        (
+            WagtailAdminAsAList,
+            "wagtailadmin_home (/fr/cms/ in language 'fr') is not recognised as a staff page.",
+        ),
+    ],
+    ids=["sub-app", "admin-site", "namespace", "wagtail-list"],
+)
+def test_the_check_finds_staff_pages_the_middleware_would_not_see(settings, urlconf, expected):
+    settings.ROOT_URLCONF = urlconf
+    (error,) = check_staff_two_factor()
+    assert error.id == "oscar_privacy.E012"
+    assert expected in error.msg
+    if urlconf is WagtailAdminAsAList:
+        assert "wagtailadmin_home (/en/cms/ in language 'en')" in error.msg
+    if urlconf is DashboardUnderAnotherName:
+        assert " more such pages." in error.msg  # a few named, the rest counted
+
+
+def test_listing_the_include_in_the_setting_passes_the_check(settings):
+    settings.ROOT_URLCONF = DashboardUnderAnotherName
+    settings.OSCAR_PRIVACY_STAFF_AREAS = ["backoffice"]
+    assert check_staff_two_factor() == []
+    with translation.override("fr"):
+        assert staff_areas.staff_area(request_for("/fr/backoffice/orders/")) == "backoffice"
