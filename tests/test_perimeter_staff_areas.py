@@ -41,7 +41,8 @@ from django.urls import (
     set_script_prefix,
 )
 from django.utils import translation
-from oscar.test.factories import PartnerFactory, UserFactory
+from oscar.apps.partner.models import Partner
+from oscar.test.factories import UserFactory
 from wagtail.admin import urls as wagtailadmin_urls
 
 from oscar_privacy import staff_areas, two_factor
@@ -187,7 +188,7 @@ def make_staff():
 def make_partner():
     """One of Oscar's fulfilment partners: no staff flag, ``partner.dashboard_access`` only."""
     user = holding(UserFactory(username="partner", email="partner@example.com"), *PARTNER)
-    PartnerFactory(name="Warehouse").users.add(user)
+    Partner.objects.create(name="Warehouse").users.add(user)
     return user
 
 
