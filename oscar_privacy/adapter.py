@@ -23,14 +23,18 @@ class DefaultPrivacyAdapter:
     def requires_two_factor(self, user):
         """Whether ``user`` must pass a second factor before the staff areas.
 
-        Staff, superusers and anyone allowed into Wagtail's admin: one
-        session opens Oscar's dashboard, Wagtail's admin and Django's admin
-        alike. Customers are never asked.
+        Everyone who can open any staff area, by that area's own rule: staff
+        and superusers (Django's admin), anyone allowed into Wagtail's admin
+        (``wagtailadmin.access_admin``), and anyone a page of Oscar's
+        dashboard lets in (Oscar's fulfilment partners with
+        ``partner.dashboard_access``, a user holding only
+        ``order.view_order``...; see
+        :func:`~oscar_privacy.staff_areas.can_open_a_staff_area`). One
+        session opens every area alike. Customers are never asked.
         """
-        return bool(
-            user.is_authenticated
-            and (user.is_staff or user.is_superuser or user.has_perm("wagtailadmin.access_admin"))
-        )
+        from .staff_areas import can_open_a_staff_area
+
+        return can_open_a_staff_area(user)
 
     def get_actor_label(self, user):
         """The frozen label stored with an audit event for the person acting.

@@ -440,12 +440,22 @@ def check_login_throttling(app_configs=None, **kwargs):
     ]
 
 
+SHOWN_PAGES = 5
+"""How many unprotected staff pages check ``oscar_privacy.E012`` names before counting the rest."""
+
+
 @checks.register(checks.Tags.security, checks.Tags.urls)
 def check_staff_two_factor(app_configs=None, **kwargs):
-    """Staff areas ask for a second factor: django-otp and the middleware in place, in order."""
+    """Staff areas ask for a second factor: django-otp and the middleware in place, in order.
+
+    And every staff page is recognised as one: each view of Django's admin
+    or of an Oscar dashboard app is inside a staff area, and each area's
+    pages, reversed by name in every configured language, are classified
+    as staff pages in every language (``oscar_privacy.staff_areas``).
+    """
     from django.urls import NoReverseMatch, reverse
 
-    from .middleware import staff_area_prefixes
+    from .staff_areas import unrecognised_staff_pages
     from .two_factor import configuration_problems
 
     if not app_settings.STAFF_TWO_FACTOR:
@@ -455,15 +465,10 @@ def check_staff_two_factor(app_configs=None, **kwargs):
         reverse("oscar_privacy:two-factor-verify")
     except NoReverseMatch:
         problems.append("The two-factor pages have no URL (oscar_privacy.urls is not included).")
-    try:
-        privacy_dashboard = reverse("oscar_privacy_dashboard:privacy-consent-list")
-    except NoReverseMatch:
-        privacy_dashboard = None
-    if privacy_dashboard and not privacy_dashboard.startswith(staff_area_prefixes()):
-        problems.append(
-            f"oscar_privacy's dashboard ({privacy_dashboard}) is mounted outside Oscar's "
-            "dashboard: its pages would not ask for the second factor."
-        )
+    unrecognised = unrecognised_staff_pages()
+    problems += unrecognised[:SHOWN_PAGES]
+    if len(unrecognised) > SHOWN_PAGES:
+        problems.append(f"And {len(unrecognised) - SHOWN_PAGES} more such pages.")
     errors = []
     if problems:
         errors.append(
@@ -475,8 +480,10 @@ def check_staff_two_factor(app_configs=None, **kwargs):
                     "'django_otp.middleware.OTPMiddleware' then "
                     "'oscar_privacy.middleware.StaffTwoFactorMiddleware' after "
                     "'django.contrib.auth.middleware.AuthenticationMiddleware' in MIDDLEWARE, "
-                    "include oscar_privacy.urls, mount oscar_privacy's dashboard under Oscar's "
-                    "(docs/security.rst); or set "
+                    "include oscar_privacy.urls, mount Oscar's dashboard apps, oscar_privacy's "
+                    "dashboard and every AdminSite through their own include ("
+                    "include(config.urls), include(config.urls[:2]), site.urls) or list the "
+                    "include in OSCAR_PRIVACY_STAFF_AREAS (docs/staff-areas.rst); or set "
                     "OSCAR_PRIVACY_STAFF_TWO_FACTOR = False if staff pass a second factor "
                     "another way."
                 ),

@@ -255,10 +255,25 @@ class PrivacySettings:
         admin ask every staff member for a code from an authenticator app
         (or a backup code) once per session, and lead those without one
         through the set-up (``oscar_privacy.middleware.StaffTwoFactorMiddleware``,
-        see ``docs/security.rst``). ``False`` for a shop that enforces
+        see ``docs/staff-areas.rst``). ``False`` for a shop that enforces
         two-factor authentication another way (a single sign-on, a VPN).
         """
         return self._get("STAFF_TWO_FACTOR", True)
+
+    @property
+    def STAFF_AREAS(self):
+        """Further parts of the site that count as staff areas, besides the three built in.
+
+        A list of names, each one of: the application or instance namespace
+        of an include (``"backoffice"`` for
+        ``path("backoffice/", include("myshop.backoffice.urls"))`` with
+        ``app_name = "backoffice"``), the dotted path of an included URLconf
+        module (``"myshop.backoffice.urls"``), or the full name of one view
+        (``"myshop:order-export"``). Their pages ask for the second factor and
+        are never cached, as Oscar's dashboard, Wagtail's admin and Django's
+        admin are (``oscar_privacy.staff_areas``, ``docs/staff-areas.rst``).
+        """
+        return self._get("STAFF_AREAS", [])
 
     @property
     def RECOVERY_RATE_PER_IP(self):

@@ -1,12 +1,13 @@
-"""Middleware: customers accept a new policy version; staff pass their second factor."""
+"""Middleware: customers accept a new policy version; staff areas ask for the second factor."""
 
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.shortcuts import redirect
-from django.urls import NoReverseMatch, Resolver404, get_script_prefix, resolve, reverse
+from django.urls import Resolver404, resolve, reverse
+from django.utils.cache import patch_cache_control
 
-from . import two_factor
+from . import staff_areas, two_factor
 from .conf import app_settings
 from .consent import versions_to_accept
 
@@ -43,86 +44,54 @@ class PolicyAcceptanceMiddleware:
         if any(prefix and path.startswith(prefix) for prefix in prefixes):
             return True
         try:
-            match = resolve(path)
+            # path_info: the path without the SCRIPT_NAME, as the URLconf knows it.
+            match = resolve(request.path_info, getattr(request, "urlconf", None))
         except Resolver404:
             return False
         return match.namespace == "oscar_privacy" or match.view_name in ALWAYS_REACHABLE_URL_NAMES
 
 
-PROTECTED_URL_NAMES = ("dashboard:index", "wagtailadmin_home", "admin:index")
-"""The staff areas, by the URL name of their home page: every path under one is protected."""
-
-TWO_FACTOR_EXEMPT_URL_NAMES = frozenset(
-    {
-        "dashboard:login",
-        "dashboard:logout",
-        "wagtailadmin_login",
-        "wagtailadmin_logout",
-        "admin:login",
-        "admin:logout",
-        "oscar_privacy:two-factor-verify",
-        "oscar_privacy:two-factor-setup",
-        "oscar_privacy:two-factor-backup-codes",
-    }
-)
-"""Views under a staff area that stay reachable before the second factor."""
-
-
-def staff_area_prefixes(urlconf=None):
-    """The paths of the staff areas' home pages in ``urlconf``, as a tuple."""
-    prefixes = []
-    for name in PROTECTED_URL_NAMES:
-        try:
-            prefixes.append(reverse(name, urlconf=urlconf))
-        except NoReverseMatch:
-            pass  # that area is not installed in this project
-    return tuple(prefixes)
-
-
 class StaffTwoFactorMiddleware:
-    """Asks staff for their second factor before any page of a staff area.
+    """Asks for the second factor before any page of a staff area; never lets one be cached.
 
     Place after ``AuthenticationMiddleware`` and django-otp's
-    ``OTPMiddleware`` (check ``oscar_privacy.E012``). A staff member (see
-    ``DefaultPrivacyAdapter.requires_two_factor``) whose session has not
-    passed the second factor is sent from Oscar's dashboard, Wagtail's admin
-    or Django's admin to the code page, or to the set-up page when they
-    have no device yet, and comes back afterwards. One session covers the
-    three areas, whichever login page opened it, so one check covers them.
-    Costs nothing outside the staff areas; inside, for staff, the
-    device query of ``OTPMiddleware``.
+    ``OTPMiddleware`` (check ``oscar_privacy.E012``). A request is in a staff
+    area (Oscar's dashboard, Wagtail's admin, Django's admin) when its path
+    resolves to a view included through one, in any language
+    (:func:`oscar_privacy.staff_areas.staff_area`). There, anyone who can
+    open a staff area (``DefaultPrivacyAdapter.requires_two_factor``: staff,
+    superusers, Wagtail editors, Oscar's fulfilment partners...) whose
+    session has not passed the second factor is sent to the code page, or
+    to the set-up page when they have no device yet, and comes back
+    afterwards; the areas' login and logout pages stay open. One session
+    covers every area, whichever login page opened it. Every response of a
+    staff area, to anyone, is sent with ``Cache-Control: no-store, private``:
+    it shows personal data. Costs one URL resolution per request (two or
+    three with ``i18n_patterns``); inside the areas, for staff, the device
+    query of ``OTPMiddleware``.
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
-        self._prefixes = {}
 
     def __call__(self, request):
+        if staff_areas.staff_area(request) is None:
+            return self.get_response(request)
         if app_settings.STAFF_TWO_FACTOR and self.must_verify(request):
-            return self.send_to_second_factor(request)
-        return self.get_response(request)
-
-    def protected_prefixes(self, request):
-        """The paths of the staff areas' home pages, found once per URLconf and script prefix."""
-        urlconf = getattr(request, "urlconf", None)
-        key = (urlconf, get_script_prefix())
-        if key not in self._prefixes:
-            self._prefixes[key] = staff_area_prefixes(urlconf)
-        return self._prefixes[key]
+            response = self.send_to_second_factor(request)
+        else:
+            response = self.get_response(request)
+        patch_cache_control(response, no_store=True, private=True)
+        return response
 
     def must_verify(self, request):
-        if not request.path.startswith(self.protected_prefixes(request)):
+        """Whether this request of a staff area must first pass the second factor."""
+        if staff_areas.is_two_factor_exempt(request):
             return False
         user = getattr(request, "user", None)
         if user is None or not two_factor.requires_two_factor(user):
             return False
-        if two_factor.is_verified(user):
-            return False
-        try:
-            match = resolve(request.path_info, urlconf=getattr(request, "urlconf", None))
-        except Resolver404:
-            return True
-        return match.view_name not in TWO_FACTOR_EXEMPT_URL_NAMES
+        return not two_factor.is_verified(user)
 
     def send_to_second_factor(self, request):
         target = "two-factor-verify" if two_factor.has_device(request.user) else "two-factor-setup"

@@ -148,7 +148,7 @@ def test_the_pages_must_have_urls(settings):
 
 
 class PrivacyDashboardElsewhere:
-    """A URLconf mounting oscar_privacy's dashboard outside Oscar's."""
+    """A URLconf mounting oscar_privacy's dashboard outside Oscar's, through its own include."""
 
     urlpatterns = [
         path("privacy/", include("oscar_privacy.urls")),
@@ -160,11 +160,33 @@ class PrivacyDashboardElsewhere:
     ]
 
 
-def test_the_privacy_dashboard_must_be_inside_a_staff_area(settings):
+class PrivacyDashboardWithoutItsInclude:
+    """A URLconf mounting oscar_privacy's dashboard views without their application namespace."""
+
+    urlpatterns = [
+        path("privacy/", include("oscar_privacy.urls")),
+        path(
+            "privacy-dashboard/",
+            include(apps.get_app_config("oscar_privacy_dashboard").urls[0]),
+        ),
+        path("shop/", include(apps.get_app_config("oscar").urls[0])),
+    ]
+
+
+def test_the_privacy_dashboard_is_a_staff_area_wherever_it_is_mounted(settings):
+    # Changed in issue 13: the include is recognised, not the path it is mounted at.
     settings.ROOT_URLCONF = PrivacyDashboardElsewhere
+    assert check_staff_two_factor() == []
+
+
+def test_the_privacy_dashboard_must_come_through_its_own_include(settings):
+    settings.ROOT_URLCONF = PrivacyDashboardWithoutItsInclude
     (error,) = check_staff_two_factor()
     assert error.id == "oscar_privacy.E012"
-    assert "(/privacy-dashboard/consents/) is mounted outside Oscar's dashboard" in error.msg
+    assert (
+        "privacy-consent-list (/privacy-dashboard/consents/) is a staff page outside any "
+        "staff area" in error.msg
+    )
     assert "oscar_privacy.urls is not included" not in error.msg
 
 
