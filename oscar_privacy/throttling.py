@@ -35,6 +35,7 @@ from django.utils.translation import gettext
 
 from .conf import app_settings
 from .ratelimit import normalise_identifier
+from .staff_areas import staff_area
 
 try:
     from axes.backends import AxesStandaloneBackend
@@ -56,8 +57,6 @@ LOGIN_FIELDS = ("login-username", "username")
 
 STOREFRONT_TEMPLATE = "oscar_privacy/throttling/lockout.html"
 STAFF_TEMPLATE = "oscar_privacy/throttling/lockout_staff.html"
-STAFF_NAMESPACES = {"dashboard", "admin"}
-"""URL namespaces of staff logins; Wagtail's login has no namespace (see :func:`is_staff_area`)."""
 
 USERNAME_MAX_LENGTH = 255  # axes' column
 USERNAME_CALLABLES = ("oscar_privacy.throttling.get_username",)
@@ -86,16 +85,6 @@ def get_username(request, credentials=None):
     return normalise_identifier(str(value))[:USERNAME_MAX_LENGTH] or None
 
 
-def is_staff_area(request):
-    """Whether ``request`` is for a staff login (dashboard, Django admin, Wagtail admin)."""
-    match = getattr(request, "resolver_match", None)
-    if match is None:
-        return False
-    return bool(STAFF_NAMESPACES.intersection(match.namespaces)) or (
-        (match.url_name or "").startswith("wagtailadmin")
-    )
-
-
 def lockout_response(request, original_response=None, credentials=None):
     """The answer to a login refused for too many failures; ``AXES_LOCKOUT_CALLABLE``.
 
@@ -117,7 +106,7 @@ def lockout_response(request, original_response=None, credentials=None):
             status=429,
             headers=headers,
         )
-    template = STAFF_TEMPLATE if is_staff_area(request) else STOREFRONT_TEMPLATE
+    template = STAFF_TEMPLATE if staff_area(request) else STOREFRONT_TEMPLATE
     response = render(request, template, context, status=429)
     for name, value in headers.items():
         response[name] = value
