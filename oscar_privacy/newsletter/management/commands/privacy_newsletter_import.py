@@ -40,7 +40,7 @@ class Command(BaseCommand):
         if not path:
             raise CommandError("Give the path of a CSV file, or --resume.")
         try:
-            source = open(path, "rb")  # noqa: SIM115  (closed below)
+            source = open(path, "rb")  # closed by the with below
         except OSError as exc:
             raise CommandError(f"Cannot read {path}: {exc.strerror or exc}.") from exc
         with source:
