@@ -27,7 +27,7 @@ import logging
 import types
 
 from anymail import urls as anymail_urls
-from anymail.exceptions import AnymailConfigurationError
+from anymail.exceptions import AnymailAPIError, AnymailConfigurationError
 from django.core.exceptions import BadRequest
 
 from .events import batched_webhook
@@ -48,8 +48,9 @@ PER_EVENT_PARSERS = {
 }
 """anymail's methods that read one event, in its webhook views (one or another per provider)."""
 
-BODY_ERRORS = (ValueError, KeyError, TypeError, AttributeError, IndexError)
-"""What a body anymail cannot read raises: a bad request, not a server error."""
+BODY_ERRORS = (ValueError, KeyError, TypeError, AttributeError, IndexError, AnymailAPIError)
+"""What a body anymail cannot read raises (``AnymailAPIError``: an SNS message that is not
+one): a bad request, not a server error."""
 
 
 def _skipping(method, fallback):
@@ -70,16 +71,27 @@ def _skipping(method, fallback):
     return parse_one
 
 
-def _filtering(parse_events):
-    @functools.wraps(parse_events)
-    def parse(self, request):
+def _reading(method):
+    """``method`` (anymail's validators, or its parsing) with an unreadable body answered 400."""
+
+    @functools.wraps(method)
+    def read(self, request):
         try:
-            events = parse_events(self, request)
+            return method(self, request)
         except AnymailConfigurationError:
             raise
         except BODY_ERRORS as error:
             raise BadRequest(f"Unreadable {self.esp_name} webhook body.") from error
-        return [event for event in events if event is not SKIPPED]
+
+    return read
+
+
+def _filtering(parse_events):
+    read = _reading(parse_events)
+
+    @functools.wraps(parse_events)
+    def parse(self, request):
+        return [event for event in read(self, request) if event is not SKIPPED]
 
     return parse
 
@@ -100,6 +112,7 @@ def tolerant(view_class):
                 parser = _skipping(getattr(view_class, name), fallback)
                 setattr(self, name, types.MethodType(parser, self))
         self.parse_events = types.MethodType(_filtering(view_class.parse_events), self)
+        self.run_validators = types.MethodType(_reading(view_class.run_validators), self)
         view_class.setup(self, request, *args, **kwargs)
 
     return type(view_class.__name__, (view_class,), {"setup": setup, "__module__": __name__})
