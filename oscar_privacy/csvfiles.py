@@ -7,10 +7,13 @@ on the computer of the staff member who opens the file (CSV injection).
 :func:`safe_cell` prefixes such a cell with ``'``, which spreadsheets show
 as text. Every CSV the app writes goes through :func:`csv_lines` (streamed,
 one row at a time), :func:`write_csv` (to a file) or :func:`csv_response`
-(a download): no other module calls ``csv.writer``.
+(a download): no other module calls ``csv.writer``. The CSV downloads of
+Oscar's dashboard (orders, reports), written by Oscar, are rewritten by
+:func:`neutralise_response` in the zero-fork dashboard configs.
 """
 
 import csv
+import io
 
 from django.http import StreamingHttpResponse
 
@@ -73,3 +76,19 @@ def csv_response(rows, filename):
         content_type=CONTENT_TYPE,
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
+
+
+def neutralise_response(response):
+    """Rewrite the CSV of a finished ``HttpResponse`` (written by Oscar) with formulas neutralised.
+
+    Oscar's order list and reports write their CSV themselves; their cells
+    hold what customers typed (names, addresses). Returns ``response``,
+    changed in place; a streamed or non-CSV response is left as it is.
+    """
+    if response.streaming or not response.get("Content-Type", "").startswith("text/csv"):
+        return response
+    text = response.content.decode(response.charset or "utf-8")
+    bom = "\ufeff" if text.startswith("\ufeff") else ""
+    rows = csv.reader(io.StringIO(text[len(bom) :], newline=""))
+    response.content = (bom + csv_text(rows)).encode(response.charset or "utf-8")
+    return response
