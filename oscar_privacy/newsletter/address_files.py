@@ -96,11 +96,10 @@ def physical_lines(chunks, limit=MAX_LINE_BYTES):
             kept = buffer[-1:] if buffer.endswith(b"\r") else b""
             offset += len(buffer) - len(kept)
             buffer = kept
-    if buffer.endswith(b"\r"):
-        buffer = buffer[:-1]
     if buffer or overlong:
-        number += 1
-        yield number, offset + len(buffer), None if overlong or len(buffer) > limit else buffer
+        # The last line, ended by a bare CR or by the end of the file.
+        line = buffer[:-1] if buffer.endswith(b"\r") else buffer
+        yield number + 1, offset + len(buffer), None if overlong or len(line) > limit else line
 
 
 def _decode(raw, first):

@@ -69,13 +69,21 @@ def _context(job):
 
 
 def start_import(chunks, *, confirmed=False, actor=None, request=None):
-    """Store the file given as byte ``chunks`` encrypted, record and audit it, queue its task.
+    """Store the file given as byte ``chunks`` (encrypted), record and audit it, queue its task.
 
     Returns the :class:`~.models.SubscriberImport`. The task is queued once
     the transaction commits.
     """
     from .tasks import import_subscribers_task
 
+    with transaction.atomic():
+        job = store_import(chunks, confirmed=confirmed, actor=actor, request=request)
+        transaction.on_commit(lambda: import_subscribers_task.enqueue(job.pk))
+    return job
+
+
+def store_import(chunks, *, confirmed=False, actor=None, request=None):
+    """A new import, not yet queued: its file stored encrypted, its start audited."""
     storage = get_storage()
     name = ""
     try:
@@ -97,7 +105,6 @@ def start_import(chunks, *, confirmed=False, actor=None, request=None):
                 request=request,
                 data={"bytes": size, "confirmed": confirmed},
             )
-            transaction.on_commit(lambda: import_subscribers_task.enqueue(job.pk))
     except BaseException:
         if name:
             _delete_file(name)
