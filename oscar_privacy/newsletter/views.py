@@ -18,6 +18,7 @@ from django_ratelimit.core import is_ratelimited
 from oscar.core.loading import get_class
 
 from ..conf import app_settings
+from ..models import PrivacyRequest
 from ..password_views import throttled_response
 from ..passwords import parse_rate
 from . import emails, resubscription, subscriptions, tokens
@@ -143,16 +144,22 @@ class UnsubscribeView(generic.View):
 
 @method_decorator(never_cache, name="dispatch")
 class ResubscribeView(generic.View):
-    """The link that confirms a re-subscription request made through the contact form."""
+    """The link that confirms a re-subscription request made through the contact form.
+
+    A request sent from a customer account says so before the button:
+    pressing it also lets that account manage the subscription.
+    """
 
     template_name = "oscar_privacy/newsletter/resubscribe.html"
 
     def get(self, request, token):
         try:
-            tokens.read_resubscribe_token(token)
+            pk = tokens.read_resubscribe_token(token)
         except tokens.BadToken as error:
             return bad_link(request, error)
-        return render(request, self.template_name, {"token": token, "done": False})
+        for_account = PrivacyRequest.objects.filter(pk=pk, user__isnull=False).exists()
+        context = {"token": token, "done": False, "for_account": for_account}
+        return render(request, self.template_name, context)
 
     def post(self, request, token):
         try:
