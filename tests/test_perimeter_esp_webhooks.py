@@ -15,6 +15,7 @@ import logging
 
 import pytest
 from anymail import urls as anymail_urls
+from django.urls import include, path
 
 from oscar_privacy.models import ConsentRecord
 from oscar_privacy.newsletter.addresses import address_hash
@@ -29,6 +30,9 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore::anymail.exceptions.AnymailNotSupportedWarning"),
     pytest.mark.filterwarnings("ignore::anymail.exceptions.AnymailDeprecationWarning"),
 ]
+
+# A project that routes anymail's own URLs (see the last test).
+urlpatterns = [path("anymail/", include("anymail.urls"))]
 
 LONG_AGO = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
 """When the test subscriptions started: before the dates of anymail's sample events."""
@@ -141,3 +145,13 @@ def test_one_request_s_events_are_applied_together(client, django_assert_max_num
     with django_assert_max_num_queries(6):
         assert MAILJET.post(client, case.payload).status_code == 200
     assert states(case.expect) == case.expect
+
+
+def test_routing_anymail_urls_directly_is_an_error(settings):
+    from oscar_privacy.newsletter.checks import check_anymail_urls
+
+    assert check_anymail_urls() == []  # the sandbox routes oscar_privacy.newsletter.anymail_urls
+    settings.ROOT_URLCONF = __name__
+    (error,) = check_anymail_urls()
+    assert error.id == "oscar_privacy.E028"
+    assert "postmark_tracking_webhook" in error.msg and "inbound" not in error.msg

@@ -295,3 +295,26 @@ def test_a_resubscription_from_an_account_links_it_only_once_the_address_confirm
     client.post(reverse("oscar_privacy_newsletter:resubscribe", args=[token]))
     assert (row().state, row().user) == (State.SUBSCRIBED, intruder)
     assert row().linked_at is not None
+
+
+def test_double_opt_in_off_is_a_warning(settings):
+    from oscar_privacy.newsletter.checks import check_newsletter_settings
+
+    settings.DEBUG = False
+    settings.OSCAR_PRIVACY_NEWSLETTER_UNSUBSCRIBE_MAILTO = "unsubscribe@example.com"
+    settings.OSCAR_PRIVACY_NEWSLETTER_HASH_KEY = "a-long-random-key"
+    assert check_newsletter_settings() == []
+    settings.OSCAR_PRIVACY_NEWSLETTER_DOUBLE_OPT_IN = False
+    assert [message.id for message in check_newsletter_settings()] == ["oscar_privacy.W034"]
+
+
+def test_without_double_opt_in_an_account_still_links_only_through_the_address(
+    settings, django_capture_on_commit_callbacks
+):
+    settings.OSCAR_PRIVACY_NEWSLETTER_DOUBLE_OPT_IN = False
+    intruder = UserFactory(email=OWNER)
+    with django_capture_on_commit_callbacks(execute=True):
+        outcome = subscriptions.subscribe_account(intruder)
+    assert not outcome.managed and row().state == State.SUBSCRIBED and row().user is None
+    (message,) = mail.outbox  # the link that would let the account manage it
+    assert tokens.read_confirm_token(link_in(message).split("/")[-2])[2] == intruder.pk

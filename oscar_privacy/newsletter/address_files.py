@@ -141,7 +141,12 @@ def clean_address(value):
 
 
 def read_lines(chunks):
-    """Yield a :class:`Line` for every line of the CSV file given as byte ``chunks``."""
+    """Yield a ``Line`` for every line of the CSV file given as byte ``chunks``.
+
+    Each has its ``number`` (from 1), the offset where it ``end`` s in the file, and either
+    its ``address``, an ``error`` code (a key of ``ERRORS``) or neither (a blank line, the
+    header).
+    """
     column = delimiter = None
     for number, end, raw in physical_lines(chunks):
         if raw is None:

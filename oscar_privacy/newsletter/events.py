@@ -160,6 +160,7 @@ def batched_webhook(view):
         with batched():
             return view(request, *args, **kwargs)
 
+    wrapper.oscar_privacy_batched = True  # what check oscar_privacy.E028 looks for
     return wrapper
 
 

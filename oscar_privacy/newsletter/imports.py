@@ -71,8 +71,8 @@ def _context(job):
 def start_import(chunks, *, confirmed=False, actor=None, request=None):
     """Store the file given as byte ``chunks`` (encrypted), record and audit it, queue its task.
 
-    Returns the :class:`~.models.SubscriberImport`. The task is queued once
-    the transaction commits.
+    Returns the ``SubscriberImport``. The task is queued once the transaction
+    commits.
     """
     from .tasks import import_subscribers_task
 
