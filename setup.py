@@ -60,6 +60,8 @@ setup(
             "django-tasks-db>=0.12",
             # Property-based tests of the retention holds.
             "hypothesis>=6.100",
+            # anymail's Amazon SES webhook needs it: every provider's webhook is tested.
+            "boto3>=1.34",
         ],
         # The docs start Django with the sandbox's settings to document the code.
         "docs": [

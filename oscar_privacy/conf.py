@@ -387,6 +387,16 @@ class PrivacySettings:
         return self._get("NEWSLETTER_RATE_PER_IP", "10/h")
 
     @property
+    def NEWSLETTER_IMPORT_MAX_BYTES(self):
+        """The largest CSV file staff may import into the newsletter, in bytes (10 MiB).
+
+        A larger upload is refused with a form error. Web servers have their
+        own limit on a request's size (nginx's ``client_max_body_size``):
+        keep it at least this large for the subscribers page.
+        """
+        return self._get("NEWSLETTER_IMPORT_MAX_BYTES", 10 * 1024 * 1024)
+
+    @property
     def REQUEST_RATE_PER_IP(self):
         """Privacy requests one IP address may send from the contact form (django-ratelimit rate).
 

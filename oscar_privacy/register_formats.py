@@ -5,13 +5,13 @@ returns and gives back text. Column headers and the HTML are in the active
 language; the JSON keeps the codes programs rely on.
 """
 
-import csv
-import io
 import json
 from datetime import datetime
 
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
+
+from .csvfiles import csv_text
 
 HTML_TEMPLATE = "oscar_privacy/register/register.html"
 
@@ -26,7 +26,8 @@ def render_csv(register):
 
     Lists are joined with ``"; "`` so that each activity stays on one row of a
     spreadsheet. Headers are in the active language: the CSV is for people,
-    the JSON for programs.
+    the JSON for programs. Cells are written by :mod:`oscar_privacy.csvfiles`,
+    so that a name from the settings never runs as a spreadsheet formula.
     """
     columns = {
         "key": _("Key"),
@@ -42,30 +43,27 @@ def render_csv(register):
         "retention": _("Retention"),
         "controller": _("Controller"),
     }
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(columns))
-    writer.writerow(columns)
+    rows = [list(columns.values())]
     for activity in register["processing_activities"]:
-        writer.writerow(
-            {
-                "key": activity["key"],
-                "name": activity["name"],
-                "description": activity["description"],
-                "legal_basis": activity["legal_basis"]["label"],
-                "legal_reference": activity["legal_reference"] or "",
-                "data_subjects": _join(s["label"] for s in activity["data_subjects"]),
-                "data_categories": _join(c["label"] for c in activity["data_categories"]),
-                "data_sources": _join(s["model"] for s in activity["data_sources"]),
-                "recipients": _join(r["name"] or r["category"] for r in activity["recipients"]),
-                "transfers": _join(
-                    f"{t['recipient_name']} ({t['country']}): {t['safeguards']}"
-                    for t in activity["transfers_outside_eea"]
-                ),
-                "retention": _join(_retention_summary(rule) for rule in activity["retention"]),
-                "controller": register["controller"]["name"],
-            }
-        )
-    return buffer.getvalue()
+        cells = {
+            "key": activity["key"],
+            "name": activity["name"],
+            "description": activity["description"],
+            "legal_basis": activity["legal_basis"]["label"],
+            "legal_reference": activity["legal_reference"] or "",
+            "data_subjects": _join(s["label"] for s in activity["data_subjects"]),
+            "data_categories": _join(c["label"] for c in activity["data_categories"]),
+            "data_sources": _join(s["model"] for s in activity["data_sources"]),
+            "recipients": _join(r["name"] or r["category"] for r in activity["recipients"]),
+            "transfers": _join(
+                f"{t['recipient_name']} ({t['country']}): {t['safeguards']}"
+                for t in activity["transfers_outside_eea"]
+            ),
+            "retention": _join(_retention_summary(rule) for rule in activity["retention"]),
+            "controller": register["controller"]["name"],
+        }
+        rows.append([cells[name] for name in columns])
+    return csv_text(rows)
 
 
 def render_html(register):

@@ -23,6 +23,8 @@ from oscar_privacy.models import (
     ConsentPurpose,
     DataExport,
 )
+from oscar_privacy.newsletter.models import Subscription
+from oscar_privacy.newsletter.subscriptions import link_account
 from oscar_privacy.requests import submit_request
 
 from .staff import login_verified
@@ -280,6 +282,10 @@ def test_the_panel_shows_where_the_address_stands_on_the_newsletter(
     client, agent, customer, consents, shown
 ):
     for action in consents:
+        if action == ConsentAction.WITHDRAWN:
+            # An account's withdrawal ends what it manages: the subscription its address
+            # confirmed, naming the account (issue 13).
+            link_account(Subscription.objects.get(), customer.pk)
         record_consents(
             [(ConsentPurpose.NEWSLETTER, action, None)],
             channel=ConsentChannel.REGISTRATION,

@@ -29,7 +29,10 @@ ONE_CLICK = "List-Unsubscribe=One-Click"
 
 def subscribed(*addresses, user=None):
     for address in addresses:
-        subscriptions.request_subscription(address, via=Channel.IMPORT, user=user)
+        outcome = subscriptions.request_subscription(address, via=Channel.IMPORT, user=user)
+        if user is not None:
+            # The address followed the link naming the account: the account manages it.
+            subscriptions.link_account(outcome.subscription, user.pk)
     Subscription.objects.update(state=State.SUBSCRIBED)
     return list(Subscription.objects.order_by("pk"))
 

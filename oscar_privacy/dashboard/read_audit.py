@@ -20,6 +20,7 @@ event does not need it to show that staff searched.
 """
 
 from oscar_privacy import audit
+from oscar_privacy.csvfiles import neutralise_response
 
 
 def filled_fields(form, names):
@@ -102,6 +103,8 @@ class ShippingAddressReadMixin(OrderDetailReadMixin):
 class OrderListReadMixin:
     """For Oscar's ``OrderListView``: records searches for a person and every CSV download.
 
+    The CSV itself is rewritten by :func:`oscar_privacy.csvfiles.neutralise_response`.
+
     ``orders.searched`` (a read) when the list is filtered by one of
     ``audited_search_fields`` (Oscar's form has the customer's name; a shop
     whose form adds an email field lists it too); ``orders.exported`` (an
@@ -124,7 +127,8 @@ class OrderListReadMixin:
         return response
 
     def download_selected_orders(self, request, orders):
-        response = super().download_selected_orders(request, orders)
+        # Names and addresses typed by customers: never a formula in the staff's spreadsheet.
+        response = neutralise_response(super().download_selected_orders(request, orders))
         # The CSV iterated the queryset: counting it runs no query.
         data = {"orders": len(orders)}
         form = getattr(self, "form", None)
@@ -139,6 +143,9 @@ class OrderListReadMixin:
 class ReportReadMixin:
     """For Oscar's reports page (``IndexView``): records reports about people.
 
+    Every downloaded report's CSV is rewritten by
+    :func:`oscar_privacy.csvfiles.neutralise_response`.
+
     ``report.viewed`` (a read) when one is shown, ``report.exported`` (an
     action) when it is downloaded as CSV; data: the report's code and dates.
     ``audited_reports`` lists the codes of Oscar's reports that name people
@@ -148,7 +155,8 @@ class ReportReadMixin:
     audited_reports = ("order_report", "user_analytics", "open_baskets", "submitted_baskets")
 
     def get(self, request, *args, **kwargs):
-        response = super().get(request, *args, **kwargs)
+        # Every report's CSV, about people or not: its cells never run as formulas.
+        response = neutralise_response(super().get(request, *args, **kwargs))
         if "report_type" not in request.GET or response.status_code != 200:
             return response
         form = self.report_form_class(request.GET)

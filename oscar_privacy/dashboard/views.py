@@ -5,17 +5,16 @@ Looking at a person's consents, and exporting any, is recorded in the
 audit trail.
 """
 
-import csv
 import json
 
 from django.apps import apps
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Count, Q
-from django.http import StreamingHttpResponse
 from django.utils import timezone
 from django.views import generic
 
 from oscar_privacy import audit
+from oscar_privacy.csvfiles import csv_response
 from oscar_privacy.exceptions import RetentionRuleError
 from oscar_privacy.models import (
     AuditEvent,
@@ -75,13 +74,8 @@ class FilteredMixin:
 
 def _csv_response(rows, name):
     """``rows`` (lists of cells) streamed as a CSV attachment ``<name>-<date>.csv``."""
-    writer = csv.writer(_Echo())
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    return StreamingHttpResponse(
-        (writer.writerow(row) for row in rows),
-        content_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{name}-{stamp}.csv"'},
-    )
+    return csv_response(rows, f"{name}-{stamp}.csv")
 
 
 class FilteredConsentsMixin(FilteredMixin):
@@ -124,37 +118,23 @@ class ConsentExportView(FilteredConsentsMixin, generic.View):
         return _csv_response(_rows(queryset), "consents")
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 def _rows(queryset):
     yield EXPORT_COLUMNS
     for record in queryset.iterator(chunk_size=2000):
         version = record.version
-        yield [
-            _cell(value)
-            for value in (
-                record.created_at.isoformat(),
-                record.user_id or "",
-                record.email,
-                record.purpose,
-                record.action,
-                version.kind if version else "",
-                version.number if version else "",
-                version.sha256 if version else "",
-                record.channel,
-                record.order_number,
-                record.network,
-            )
-        ]
-
-
-def _cell(value):
-    """Neutralise spreadsheet formulas: a cell never starts with = + - @."""
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+        yield (
+            record.created_at.isoformat(),
+            record.user_id or "",
+            record.email,
+            record.purpose,
+            record.action,
+            version.kind if version else "",
+            version.number if version else "",
+            version.sha256 if version else "",
+            record.channel,
+            record.order_number,
+            record.network,
+        )
 
 
 class PolicyVersionListView(generic.ListView):
@@ -288,19 +268,16 @@ class AuditExportView(FilteredAuditMixin, generic.View):
 def _audit_rows(queryset):
     yield AUDIT_EXPORT_COLUMNS
     for event in queryset.iterator(chunk_size=2000):
-        yield [
-            _cell(value)
-            for value in (
-                event.created_at.isoformat(),
-                event.kind,
-                event.action,
-                event.actor_id or "",
-                event.actor_label,
-                event.subject_id or "",
-                event.target_type,
-                event.target_id,
-                event.reason,
-                event.path,
-                json.dumps(event.data, sort_keys=True, cls=DjangoJSONEncoder) if event.data else "",
-            )
-        ]
+        yield (
+            event.created_at.isoformat(),
+            event.kind,
+            event.action,
+            event.actor_id or "",
+            event.actor_label,
+            event.subject_id or "",
+            event.target_type,
+            event.target_id,
+            event.reason,
+            event.path,
+            json.dumps(event.data, sort_keys=True, cls=DjangoJSONEncoder) if event.data else "",
+        )

@@ -654,6 +654,7 @@ def builtin_entries():
                 Field("email", C.CONTACT),
                 Field("email_hash", C.CONTACT, anonymiser=None, export=False),
                 Field("user", C.IDENTITY),
+                Field("linked_at", C.COMMUNICATION, anonymiser=None),
                 Field("state", C.COMMUNICATION, anonymiser=None),
                 Field("source", C.COMMUNICATION, anonymiser=None),
                 Field("created_at", C.COMMUNICATION, anonymiser=None),
@@ -690,6 +691,9 @@ def builtin_entries():
             "queued_by",
             extra=(Field("from_email", C.CONTACT, anonymiser=None, export=False),),
         ),
+        # The file imported is deleted when the import ends; the row keeps counts and line
+        # numbers, never an address.
+        _staff_links("oscar_privacy_newsletter.SubscriberImport", "created_by"),
     ]
 
 

@@ -1,4 +1,5 @@
-"""System checks of the newsletter: ``oscar_privacy.E019``, ``E020``, ``W023``, ``W024``."""
+"""System checks of the newsletter: ``oscar_privacy.E019``, ``E020``, ``E028``, ``W023``,
+``W024``, ``W034``."""
 
 from django.conf import settings
 from django.core import checks
@@ -26,6 +27,43 @@ def check_newsletter_urls(app_configs=None, **kwargs):
             )
         ]
     return []
+
+
+@checks.register(checks.Tags.urls)
+def check_anymail_urls(app_configs=None, **kwargs):
+    """anymail's webhooks must be routed by :mod:`oscar_privacy.newsletter.anymail_urls`.
+
+    With ``anymail.urls`` itself, one event anymail cannot read fails its
+    whole request on every retry of the provider: an unsubscription in the
+    same batch is never applied.
+    """
+    from anymail import urls as anymail_urls
+    from django.urls import NoReverseMatch, resolve, reverse
+
+    plain = []
+    for pattern in anymail_urls.urlpatterns:
+        if "tracking" not in pattern.name and pattern.name != "mandrill_webhook":
+            continue
+        try:
+            match = resolve(reverse(f"anymail:{pattern.name}"))
+        except NoReverseMatch:
+            continue
+        if not getattr(match.func, "oscar_privacy_batched", False):
+            plain.append(pattern.name)
+    if not plain:
+        return []
+    return [
+        checks.Error(
+            "django-anymail's webhooks are routed by anymail.urls: one event anymail cannot "
+            "read fails its whole request, on every retry, and the unsubscriptions sent "
+            "with it are never applied (" + ", ".join(plain) + ").",
+            hint=(
+                'Replace include("anymail.urls") by '
+                'include("oscar_privacy.newsletter.anymail_urls") in the project\'s urlpatterns.'
+            ),
+            id="oscar_privacy.E028",
+        )
+    ]
 
 
 @checks.register(checks.Tags.security)
@@ -78,6 +116,18 @@ def check_newsletter_settings(app_configs=None, **kwargs):
                 "ignore a one-click unsubscribe link that is not (RFC 8058).",
                 hint="Serve the shop over HTTPS and give its https:// address.",
                 id="oscar_privacy.W024",
+            )
+        )
+    if not app_settings.NEWSLETTER_DOUBLE_OPT_IN:
+        messages.append(
+            checks.Warning(
+                "OSCAR_PRIVACY_NEWSLETTER_DOUBLE_OPT_IN is False: anyone can subscribe an "
+                "address they do not own, from the newsletter form, an account or a checkout.",
+                hint=(
+                    "Keep double opt-in for every address the shop has not verified by other "
+                    "means: a subscription then starts only from a link emailed to the address."
+                ),
+                id="oscar_privacy.W034",
             )
         )
     if not app_settings.NEWSLETTER_UNSUBSCRIBE_MAILTO:

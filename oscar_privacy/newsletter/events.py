@@ -8,7 +8,9 @@ off the list at once, with a consent withdrawal recorded under the channel
 ``esp_webhook``; a hard bounce marks it bounced. Events are applied to the
 state, not counted, so a duplicate changes nothing, and an event older than
 the subscription's current state (a bounce from before a re-subscription)
-is ignored. Unknown events are logged and ignored.
+is ignored. Unknown events are logged and ignored, and so is a malformed
+one; what each provider's words mean (a soft bounce is not a hard one) is
+in :mod:`.providers`.
 
 :func:`on_inbound` receives anymail's ``inbound`` signal: a message to
 ``NEWSLETTER_UNSUBSCRIBE_MAILTO`` whose subject holds a valid unsubscribe
@@ -23,7 +25,7 @@ import logging
 import re
 from dataclasses import dataclass
 
-from anymail.signals import EventType, RejectReason
+from anymail.signals import EventType
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -34,22 +36,12 @@ from ..models import ConsentAction, ConsentChannel, ConsentPurpose
 from . import tokens
 from .addresses import address_hash, normalise
 from .models import Channel, Subscription
+from .providers import state_for
 from .subscriptions import own_records, unsubscribe
 
 logger = logging.getLogger(__name__)
 
 State = Subscription.State
-
-EVENT_STATES = {
-    EventType.UNSUBSCRIBED: State.UNSUBSCRIBED,
-    EventType.COMPLAINED: State.COMPLAINED,
-    EventType.BOUNCED: State.BOUNCED,  # anymail's "bounced" is permanent; "deferred" is not
-}
-REJECTION_STATES = {
-    RejectReason.UNSUBSCRIBED: State.UNSUBSCRIBED,
-    RejectReason.BOUNCED: State.BOUNCED,
-}
-"""A message the provider refused to send, because of what it knows of the address."""
 
 TOKEN = re.compile(r"[0-9a-z]+:[A-Za-z0-9_-]{20,}")
 
@@ -59,53 +51,72 @@ CHUNK = 1000
 CLOCK_TOLERANCE = datetime.timedelta(seconds=2)
 """Providers date events to the second, and their clocks are not ours."""
 
-# anymail calls some temporary failures "bounced" (Postmark's SoftBounce, for
-# one): the provider's own words say whether the mailbox is gone for good.
-SOFT_BOUNCE_MARKERS = (
-    ("Type", {"SoftBounce", "Transient", "DnsError"}),  # Postmark
-    ("severity", {"temporary"}),  # Mailgun
-    ("bounceType", {"Transient", "Undetermined"}),  # Amazon SES
-    ("type", {"blocked"}),  # SendGrid: refused now, not a dead mailbox
-    ("hard_bounce", {False}),  # Mailjet
-)
-
-
-def is_soft_bounce(event):
-    """Whether a "bounced" event is a temporary failure, by what the provider sent."""
-    raw = event.esp_event if isinstance(event.esp_event, dict) else {}
-    bounce = raw.get("bounce") if isinstance(raw.get("bounce"), dict) else {}
-    return any(
-        source.get(key) in values for source in (raw, bounce) for key, values in SOFT_BOUNCE_MARKERS
-    )
-
-
-def state_for(event):
-    """The state an anymail tracking event puts its address in, or ``None``."""
-    if event.event_type == EventType.REJECTED:
-        return REJECTION_STATES.get(event.reject_reason)
-    if event.event_type == EventType.BOUNCED and is_soft_bounce(event):
-        return None
-    return EVENT_STATES.get(event.event_type)
+MAX_ADDRESS_LENGTH = 254
 
 
 def on_tracking(sender, event, esp_name, **kwargs):
-    """anymail's ``tracking`` signal: apply what the provider says of an address."""
-    state = state_for(event)
-    if state is None:
-        if event.event_type == EventType.UNKNOWN:
-            # Never the address in the log: the event id is enough to find it at the provider.
-            logger.warning("Ignored an unknown event from %s (id %s).", esp_name, event.event_id)
-        return
-    if not event.recipient:
-        logger.warning("Ignored a %s event from %s without a recipient.", state, esp_name)
-        return
-    apply_event(
-        event.recipient,
-        state,
-        esp_name=esp_name,
-        occurred_at=event.timestamp,
-        detail=f"{esp_name}: {event.event_type}",
-    )
+    """anymail's ``tracking`` signal: apply what the provider says of an address.
+
+    A malformed event (a recipient that is not an address, a date that is
+    not one…) is skipped and logged, never the address: the other events of
+    the request still apply, and the provider is not made to retry them all.
+    """
+    report = read_event(event, esp_name)
+    if report is not None:
+        apply_event(
+            report.email,
+            report.state,
+            esp_name=esp_name,
+            occurred_at=report.occurred_at,
+            detail=report.detail,
+        )
+
+
+def read_event(event, esp_name):
+    """The :class:`Report` of an anymail tracking event; ``None``: nothing to do, or malformed."""
+    try:
+        state = state_for(event, esp_name)
+        if state is None:
+            if event.event_type == EventType.UNKNOWN:
+                # Never the address in the log: the event id is enough to find it.
+                logger.warning(
+                    "Ignored an unknown event from %s (id %s).", esp_name, event.event_id
+                )
+            return None
+        recipient = event.recipient
+        if not _is_address(recipient):
+            logger.warning(
+                "Skipped a %s event from %s (id %s): its recipient is not an address (%s).",
+                state,
+                esp_name,
+                event.event_id,
+                type(recipient).__name__,
+            )
+            return None
+        return Report(
+            recipient, state, _moment_of(event.timestamp), f"{esp_name}: {event.event_type}"
+        )
+    except Exception as error:  # one event must not fail the others
+        logger.warning(
+            "Skipped a malformed event from %s (id %r): %s.",
+            esp_name,
+            getattr(event, "event_id", None),
+            type(error).__name__,
+        )
+        return None
+
+
+def _is_address(value):
+    return isinstance(value, str) and "@" in value and 3 <= len(value.strip()) <= MAX_ADDRESS_LENGTH
+
+
+def _moment_of(timestamp):
+    """An aware datetime, or ``None``: a provider's date must never break the batch's ordering."""
+    if not isinstance(timestamp, datetime.datetime):
+        return None
+    if timezone.is_naive(timestamp):
+        return timestamp.replace(tzinfo=datetime.UTC)
+    return timestamp
 
 
 @dataclass(frozen=True)
@@ -126,7 +137,10 @@ def batched():
     """Collect the events received inside, and apply them together when it closes.
 
     :func:`batched_webhook` opens one around each of anymail's webhook
-    views: the events of one request cost a few queries in all.
+    views: the events of one request cost a few queries in all. They are
+    applied even if the view fails later on (another receiver of the signal
+    raised): the provider retries the whole request, and applying an event
+    twice changes nothing.
     """
     reports = []
     marker = _batch.set(reports)
@@ -134,8 +148,8 @@ def batched():
         yield reports
     finally:
         _batch.reset(marker)
-    if reports:
-        apply_reports(reports)
+        if reports:
+            apply_reports(reports)
 
 
 def batched_webhook(view):
@@ -146,6 +160,7 @@ def batched_webhook(view):
         with batched():
             return view(request, *args, **kwargs)
 
+    wrapper.oscar_privacy_batched = True  # what check oscar_privacy.E028 looks for
     return wrapper
 
 
@@ -254,13 +269,20 @@ def _suppression_entry(key, report, now):
 def on_inbound(sender, event, esp_name, **kwargs):
     """anymail's ``inbound`` signal: an email to the unsubscribe address."""
     mailbox = app_settings.NEWSLETTER_UNSUBSCRIBE_MAILTO
-    message = event.message
+    message = getattr(event, "message", None)
     if not mailbox or message is None:
         return
-    recipients = {normalise(address.addr_spec).casefold() for address in message.to}
+    try:
+        recipients = {normalise(address.addr_spec).casefold() for address in message.to}
+        candidates = TOKEN.findall(message.subject or "")
+    except Exception as error:  # a malformed message is skipped
+        logger.warning(
+            "Skipped a malformed inbound email from %s: %s.", esp_name, type(error).__name__
+        )
+        return
     if normalise(mailbox).casefold() not in recipients:
         return
-    for candidate in TOKEN.findall(message.subject or ""):
+    for candidate in candidates:
         try:
             subscription_id = tokens.read_unsubscribe_token(candidate)
         except tokens.BadToken:

@@ -67,11 +67,24 @@ class Subscription(models.Model):
     source = models.CharField(_("asked for through"), max_length=16, choices=Channel.choices)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("account it was asked for from"),
+        verbose_name=_("account that manages it"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="privacy_newsletter_subscriptions",
+        help_text=_(
+            "Set only once a link emailed to the address was followed from a request made "
+            "from this account: Oscar does not verify the address of an account."
+        ),
+    )
+    linked_at = models.DateTimeField(
+        _("account linked at"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "When the address confirmed the link to the account: from then on the account's "
+            "address counts as verified for the newsletter."
+        ),
     )
     language = models.CharField(_("language"), max_length=16, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
@@ -201,3 +214,70 @@ class Delivery(models.Model):
 
     def __str__(self):
         return f"{self.mailing_id} → {self.subscription_id}: {self.status}"
+
+
+class SubscriberImport(models.Model):
+    """A CSV file of addresses being added to the list, by a background task.
+
+    The file is kept encrypted (:class:`~oscar_privacy.crypto.EncryptedWriter`)
+    in the private storage ``OSCAR_PRIVACY_EXPORT_STORAGE`` only until the
+    import ends; the row keeps the progress, the counts and the line numbers
+    of the lines refused, never an address.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    created_at = models.DateTimeField(_("started at"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("started by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    confirmed = models.BooleanField(
+        _("confirmed elsewhere"),
+        default=False,
+        help_text=_("Subscribed at once instead of each receiving a confirmation link."),
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.QUEUED
+    )
+    file_name = models.CharField(_("encrypted file"), max_length=255, blank=True)
+    size = models.PositiveBigIntegerField(_("size in bytes"), default=0)
+    bytes_read = models.PositiveBigIntegerField(_("bytes read"), default=0)
+    lines_read = models.PositiveIntegerField(_("lines read"), default=0)
+    counts = models.JSONField(_("counts"), default=dict, blank=True)
+    errors = models.JSONField(
+        _("first lines refused"),
+        default=list,
+        blank=True,
+        help_text=_("[line number, reason] of the first lines refused."),
+    )
+    error_count = models.PositiveIntegerField(_("lines refused"), default=0)
+    started_at = models.DateTimeField(_("running since"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    lease_until = models.DateTimeField(_("worker's lease until"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("newsletter import")
+        verbose_name_plural = _("newsletter imports")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return _("Newsletter import #%(id)s (%(status)s)") % {
+            "id": self.pk,
+            "status": self.get_status_display(),
+        }
+
+    @property
+    def percent(self):
+        """How much of the file was read, in percent (100 once done)."""
+        if self.status == self.Status.DONE or not self.size:
+            return 100 if self.status == self.Status.DONE else 0
+        return min(100, self.bytes_read * 100 // self.size)

@@ -5,8 +5,9 @@ The core never imports the newsletter; the newsletter listens:
 - ``consent_recorded``: a newsletter consent given elsewhere (the boxes at
   registration and checkout, My Account) asks for a subscription; one
   withdrawn (My consents, the closure of an account) ends it at once;
-- ``account_closed``: every subscription of the account, and of its old
-  address, ends at once;
+- ``account_closed``: every subscription the account manages ends at once
+  (not one of its address the account never confirmed: see
+  :func:`~.subscriptions.unsubscribe_address`);
 - ``privacy_request_received``: a re-subscription request sends the link
   that confirms it;
 - ``customer_panel_rows``: the customer's page in Oscar's dashboard shows
@@ -67,12 +68,14 @@ def on_privacy_request_received(sender, privacy_request, request=None, **kwargs)
 
 
 def customer_panel_rows(sender, customer, **kwargs):
-    """The newsletter row of the customer's privacy panel: the state of the account's address.
+    """The newsletter row of the customer's privacy panel.
 
-    The subscription asked for from the account, else the one of its
-    current address (a visitor form, an import); at most two queries.
+    The subscription the account manages, else the state of the account's
+    current address (a visitor form, an import), said to be the address's:
+    the account never confirmed it. At most two queries.
     """
     subscription = account_subscription(customer)
+    managed = subscription is not None
     if subscription is None and customer.email:
         subscription = Subscription.objects.filter(email_hash=address_hash(customer.email)).first()
     if subscription is None:
@@ -83,4 +86,9 @@ def customer_panel_rows(sender, customer, **kwargs):
             "date": formats.date_format(subscription.changed_at, "SHORT_DATE_FORMAT"),
             "source": subscription.get_source_display(),
         }
+        if not managed:
+            text += " " + _(
+                "This is the state of the account's address; the account never "
+                "confirmed it and cannot change it."
+            )
     return [(_("Newsletter"), text)]

@@ -84,7 +84,10 @@ def confirm_resubscription(token, *, request=None):
         subscription.email = email
         subscription.state = Subscription.State.SUBSCRIBED
         subscription.source = Channel.CONTACT_FORM
-        subscription.user = user or subscription.user
+        if user is not None and user.is_active and subscription.user_id != user.pk:
+            # The link was emailed to the address and followed: it hands the
+            # subscription to the account the request came from.
+            subscription.user, subscription.linked_at = user, now
         subscription.language = translation.get_language() or subscription.language
         subscription.requested_at = subscription.confirmed_at = subscription.changed_at = now
         subscription.ended_via = subscription.ended_detail = ""

@@ -11,7 +11,14 @@ The rules they keep:
 - an address that bounced may subscribe again through a form: the
   confirmation link reaching the mailbox shows it works again;
 - leaving the list erases the address from the row; its keyed hash stays,
-  as the suppression entry.
+  as the suppression entry;
+- a subscription is linked to a customer account (``user``, which lets the
+  account see it and end it) only once the address itself confirmed it:
+  by following a link, emailed to it, that names the account. Oscar does not
+  verify the address of an account, so whoever types someone else's address
+  in their profile learns nothing of its subscription and cannot end it. An
+  address is *verified* for an account, here, once such a link was followed
+  (the row's ``linked_at`` records when).
 
 Consents are recorded with the core's :func:`~oscar_privacy.consent.record_consents`.
 What the newsletter records itself is wrapped in :func:`own_records`, so its
@@ -23,6 +30,7 @@ import contextvars
 import datetime
 from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone, translation
@@ -78,10 +86,15 @@ def recording_own():
 @dataclass(frozen=True)
 class Outcome:
     """What :func:`request_subscription` did: ``pending``, ``subscribed``, ``already`` or
-    ``opposed`` (the address unsubscribed earlier and was not put back)."""
+    ``opposed`` (the address unsubscribed earlier and was not put back).
+
+    ``managed``: the account that asked manages the subscription (it
+    verified the address before). Only then may the account be told the result.
+    """
 
     subscription: Subscription
     result: str
+    managed: bool = False
 
     @property
     def opposed(self):
@@ -103,11 +116,18 @@ def _record(action, *, via, email, user=None, request=None):
 def request_subscription(email, *, via, user=None, language=None):
     """Ask for ``email`` to receive the newsletter; returns an :class:`Outcome`.
 
-    ``via`` is a ``Channel``; ``user`` the account it was
-    asked from, if any. Records no consent: the caller has, or does. The
-    confirmation email (or, for an address that unsubscribed, the notice
-    saying how to come back) is sent once the transaction commits, at most
-    once per :data:`~oscar_privacy.newsletter.subscriptions.RESEND_AFTER` for the same address.
+    ``via`` is a ``Channel``; ``user`` the account it was asked from, if
+    any. Records no consent: the caller has, or does. The confirmation email
+    (or, for an address that unsubscribed, the notice saying how to come
+    back) is sent once the transaction commits, at most once per
+    :data:`~oscar_privacy.newsletter.subscriptions.RESEND_AFTER` for the
+    same address.
+
+    The account is never linked here: its confirmation link names it, and
+    following the link links it. When the account does not manage the
+    subscription yet, the link is sent even for an address already
+    subscribed (or with double opt-in off), since only the address may
+    hand its subscription to an account.
     """
     email = normalise(email)
     language = language or translation.get_language() or ""
@@ -121,7 +141,6 @@ def request_subscription(email, *, via, user=None, language=None):
                 "email": email,
                 "state": State.PENDING if double_opt_in else State.SUBSCRIBED,
                 "source": via,
-                "user": user,
                 "language": language,
                 "created_at": now,
                 "requested_at": now,
@@ -130,22 +149,22 @@ def request_subscription(email, *, via, user=None, language=None):
             },
         )
         if created:
-            result = subscription.state
-            if double_opt_in:
-                _send_later(emails.send_confirmation, email, tokens.confirm_token(subscription))
-            return Outcome(subscription, result)
+            if double_opt_in or user is not None:
+                _send_link(subscription, email, user)
+            return Outcome(subscription, subscription.state)
         subscription = Subscription.objects.select_for_update().get(pk=subscription.pk)
+        managed = user is not None and subscription.user_id == user.pk
         due = subscription.requested_at <= now - RESEND_AFTER
         if subscription.state in Subscription.OPPOSED:
             if due:
                 Subscription.objects.filter(pk=subscription.pk).update(requested_at=now)
                 _send_later(emails.send_opposed_notice, email)
-            return Outcome(subscription, "opposed")
+            return Outcome(subscription, "opposed", managed)
         if subscription.state == State.SUBSCRIBED and subscription.email:
-            if subscription.user_id is None and user is not None:
-                subscription.user = user
-                subscription.save(update_fields=["user"])
-            return Outcome(subscription, "already")
+            if user is not None and not managed and due:
+                Subscription.objects.filter(pk=subscription.pk).update(requested_at=now)
+                _send_link(subscription, email, user)
+            return Outcome(subscription, "already", managed)
         if subscription.state == State.BOUNCED or not subscription.email:
             # Back from a bounce (or a row whose address was erased by hand): as
             # new, except that the row (and its hash) stays.
@@ -158,12 +177,16 @@ def request_subscription(email, *, via, user=None, language=None):
             due = True
         subscription.email = email
         subscription.language = language
-        subscription.user = subscription.user or user
-        if due and subscription.state == State.PENDING:
+        if due and (subscription.state == State.PENDING or (user is not None and not managed)):
             subscription.requested_at = now
-            _send_later(emails.send_confirmation, email, tokens.confirm_token(subscription))
+            _send_link(subscription, email, user)
         subscription.save()
-    return Outcome(subscription, subscription.state)
+    return Outcome(subscription, subscription.state, managed)
+
+
+def _send_link(subscription, email, user):
+    """Send ``email`` its confirmation link once committed, naming ``user`` if an account asked."""
+    _send_later(emails.send_confirmation, email, tokens.confirm_token(subscription, user))
 
 
 def _send_later(send, email, *args):
@@ -175,25 +198,49 @@ def _send_later(send, email, *args):
 def confirm_subscription(token):
     """Follow a confirmation link: ``(subscription, result)``.
 
-    ``result`` is ``"confirmed"``, ``"already"`` (the link was followed
-    before) or ``"stale"`` (the subscription changed since the link was
-    sent, or is gone). Raises :class:`~oscar_privacy.newsletter.tokens.BadToken` or
-    :class:`~oscar_privacy.newsletter.tokens.ExpiredToken` for a damaged or expired link.
+    ``result`` is ``"confirmed"``, ``"already"`` (the subscription was
+    active already: the link was followed before, or was sent to let an
+    account manage it) or ``"stale"`` (the subscription changed since the
+    link was sent, or is gone). A link asked for from an account links the
+    subscription to that account: the address confirmed it. Raises
+    :class:`~oscar_privacy.newsletter.tokens.BadToken` or
+    :class:`~oscar_privacy.newsletter.tokens.ExpiredToken` for a damaged or
+    expired link.
     """
-    pk, generation = tokens.read_confirm_token(token)
+    pk, generation, account_id = tokens.read_confirm_token(token)
     with transaction.atomic():
         subscription = Subscription.objects.select_for_update().filter(pk=pk).first()
         if subscription is None or subscription.generation != generation:
             return subscription, "stale"
-        if subscription.state == State.SUBSCRIBED:
-            return subscription, "already"
-        if subscription.state != State.PENDING:
-            return subscription, "stale"
         now = timezone.now()
-        subscription.state = State.SUBSCRIBED
-        subscription.confirmed_at = subscription.changed_at = now
-        subscription.save(update_fields=["state", "confirmed_at", "changed_at"])
-    return subscription, "confirmed"
+        if subscription.state == State.SUBSCRIBED:
+            result = "already"
+        elif subscription.state == State.PENDING:
+            subscription.state = State.SUBSCRIBED
+            subscription.confirmed_at = subscription.changed_at = now
+            subscription.save(update_fields=["state", "confirmed_at", "changed_at"])
+            result = "confirmed"
+        else:
+            return subscription, "stale"
+        if account_id is not None:
+            link_account(subscription, account_id, now=now)
+    return subscription, result
+
+
+def link_account(subscription, account_id, *, now=None):
+    """Let the account ``account_id`` manage ``subscription``: its address confirmed it.
+
+    The one place a subscription gets an account. Called when a link
+    emailed to the address, naming the account, is followed. An account
+    that no longer exists or is inactive (closed) is not linked.
+    """
+    user = get_user_model()._default_manager.filter(pk=account_id, is_active=True).first()
+    if user is None or subscription.user_id == user.pk:
+        return False
+    subscription.user = user
+    subscription.linked_at = now or timezone.now()
+    subscription.save(update_fields=["user", "linked_at"])
+    return True
 
 
 def subscribe_from_form(email, *, acceptances, request=None):
@@ -219,19 +266,26 @@ def subscribe_from_form(email, *, acceptances, request=None):
 
 
 def account_subscription(user):
-    """The newest subscription asked for from ``user``'s account, or ``None``.
+    """The newest subscription ``user``'s account manages, or ``None``.
 
     Found by the account, never by its address: Oscar does not verify the
-    address given at registration.
+    address given at registration, and a subscription is linked to an
+    account only once its address confirmed it.
     """
     return Subscription.objects.filter(user=user).order_by("-pk").first()
 
 
 def subscribe_account(user, *, request=None):
-    """The My Account switch turned on: ask for the account's address, record the consent."""
+    """The My Account switch turned on: ask for the account's address, record the consent.
+
+    When the account does not manage the address's subscription, this is a
+    visitor's request (a link emailed to the address) and the consent the
+    account gave is recorded whatever the address's state, so that neither
+    the page nor "My consents" tells the account anything about the address.
+    """
     with transaction.atomic():
         outcome = request_subscription(user.email, via=Channel.MY_ACCOUNT, user=user)
-        if not outcome.opposed and outcome.result != "already":
+        if not outcome.managed or (not outcome.opposed and outcome.result != "already"):
             _record(
                 ConsentAction.GIVEN,
                 via=Channel.MY_ACCOUNT,
@@ -269,13 +323,19 @@ def unsubscribe(subscription_id, *, via):
 
 
 def unsubscribe_address(email, *, via, user=None, consent=True, request=None):
-    """End every active subscription of ``email`` (and of ``user``'s account); returns how many.
+    """End the active subscriptions of ``user``'s account, or of ``email``; returns how many.
 
-    ``consent=False`` when the caller has just recorded the withdrawal.
+    With an account (its consent withdrawn, its closure), only the
+    subscriptions it manages end: the account's address is not verified, and
+    ending another person's subscription because someone typed their address
+    in a profile would be acting in their name. Without an account, every
+    subscription of ``email``. ``consent=False`` when the caller has just
+    recorded the withdrawal.
     """
-    query = Q(email_hash=address_hash(email)) if email else Q(pk__in=[])
     if user is not None and user.pk is not None:
-        query |= Q(user=user)
+        query = Q(user=user)
+    else:
+        query = Q(email_hash=address_hash(email)) if email else Q(pk__in=[])
     return sum(
         end_subscription(subscription, via=via, consent=consent, request=request)
         for subscription in _active(query)

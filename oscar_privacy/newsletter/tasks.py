@@ -1,4 +1,4 @@
-"""The newsletter's background task (Django's tasks API): it takes an id; the service works."""
+"""The newsletter's background tasks (Django's tasks API): each takes an id; a service works."""
 
 from django_tasks import task
 
@@ -10,3 +10,12 @@ def send_mailing_task(mailing_id):
 
     mailing = send_mailing(mailing_id)
     return None if mailing is None else mailing.status
+
+
+@task()
+def import_subscribers_task(import_id):
+    """Import a CSV file of addresses in batches; resumes where a stopped run left off."""
+    from .imports import run_import
+
+    job = run_import(import_id)
+    return None if job is None else job.status

@@ -7,7 +7,9 @@ refused by another. None holds the address: a link may end up in logs.
   work for as long as the newsletter that carries it may be read.
 - **confirm**: the subscription's id and *generation*, signed with a date:
   it works for ``NEWSLETTER_CONFIRMATION_DAYS`` and only while the
-  subscription is still in the state it was sent for.
+  subscription is still in the state it was sent for. When an account
+  asked, its id too: following the link links the subscription to that
+  account (the address confirmed it).
 - **re-subscribe**: the id of the privacy request, signed with a date.
 """
 
@@ -35,11 +37,12 @@ def _max_age():
 
 
 def _ints(value, count):
+    """The numbers in ``value``; ``count`` is how many it must hold (an int, or a tuple of ints)."""
     try:
         numbers = [base36_to_int(part) for part in value.split(".")]
     except (ValueError, TypeError):
         raise BadToken("The token does not hold what it should.") from None
-    if len(numbers) != count:
+    if len(numbers) not in (count if isinstance(count, tuple) else (count,)):
         raise BadToken("The token does not hold what it should.")
     return numbers
 
@@ -58,15 +61,27 @@ def read_unsubscribe_token(token):
     return _ints(value, 1)[0]
 
 
-def confirm_token(subscription):
-    """The token of the confirmation link of ``subscription`` as it is now."""
-    value = f"{int_to_base36(subscription.pk)}.{int_to_base36(subscription.generation)}"
+def confirm_token(subscription, account=None):
+    """The token of the confirmation link of ``subscription`` as it is now.
+
+    ``account``: the user who asked from their account, to be linked once
+    the link is followed.
+    """
+    parts = [subscription.pk, subscription.generation]
+    if account is not None:
+        parts.append(account.pk)
+    value = ".".join(int_to_base36(part) for part in parts)
     return signing.TimestampSigner(salt=CONFIRM_SALT).sign(value)
 
 
 def read_confirm_token(token):
-    """``(subscription id, generation)``; raises :class:`BadToken` or :class:`ExpiredToken`."""
-    return tuple(_timed(token, CONFIRM_SALT, 2))
+    """``(subscription id, generation, account id or None)``.
+
+    Raises :class:`BadToken` or :class:`ExpiredToken`. Links sent before
+    accounts were named in them hold no account.
+    """
+    numbers = _timed(token, CONFIRM_SALT, (2, 3))
+    return numbers[0], numbers[1], numbers[2] if len(numbers) == 3 else None
 
 
 def resubscribe_token(privacy_request_id):

@@ -18,6 +18,7 @@ from oscar.core.loading import get_class
 
 from ..caching import NoStoreMixin
 from ..conf import app_settings
+from ..models import PrivacyRequest
 from ..password_views import throttled_response
 from ..passwords import parse_rate
 from . import emails, resubscription, subscriptions, tokens
@@ -80,16 +81,21 @@ class SubscribeSentView(NoStoreMixin, generic.TemplateView):
 
 
 class ConfirmView(NoStoreMixin, generic.View):
-    """The double opt-in link: a button, then the subscription is active."""
+    """The double opt-in link: a button, then the subscription is active.
+
+    A link asked for from a customer account says so before the button: pressing
+    it also lets that account manage the subscription.
+    """
 
     template_name = "oscar_privacy/newsletter/confirm.html"
 
     def get(self, request, token):
         try:
-            tokens.read_confirm_token(token)
+            _pk, _generation, account_id = tokens.read_confirm_token(token)
         except tokens.BadToken as error:
             return bad_link(request, error)
-        return render(request, self.template_name, {"token": token, "done": False})
+        context = {"token": token, "done": False, "for_account": account_id is not None}
+        return render(request, self.template_name, context)
 
     def post(self, request, token):
         try:
@@ -135,16 +141,22 @@ class UnsubscribeView(NoStoreMixin, generic.View):
 
 
 class ResubscribeView(NoStoreMixin, generic.View):
-    """The link that confirms a re-subscription request made through the contact form."""
+    """The link that confirms a re-subscription request made through the contact form.
+
+    A request sent from a customer account says so before the button:
+    pressing it also lets that account manage the subscription.
+    """
 
     template_name = "oscar_privacy/newsletter/resubscribe.html"
 
     def get(self, request, token):
         try:
-            tokens.read_resubscribe_token(token)
+            pk = tokens.read_resubscribe_token(token)
         except tokens.BadToken as error:
             return bad_link(request, error)
-        return render(request, self.template_name, {"token": token, "done": False})
+        for_account = PrivacyRequest.objects.filter(pk=pk, user__isnull=False).exists()
+        context = {"token": token, "done": False, "for_account": for_account}
+        return render(request, self.template_name, context)
 
     def post(self, request, token):
         try:
@@ -158,7 +170,13 @@ class ResubscribeView(NoStoreMixin, generic.View):
 
 
 class AccountNewsletterView(NoStoreMixin, LoginRequiredMixin, PageTitleMixin, generic.TemplateView):
-    """My Account: the newsletter switch of the account."""
+    """My Account: the newsletter switch of the account.
+
+    The page shows only the subscription the account manages (linked once
+    its address confirmed it). Switching it on for an address the account
+    has not verified is a visitor's request: a link emailed to the address,
+    and one message whatever the address's state.
+    """
 
     template_name = "oscar_privacy/newsletter/account.html"
     page_title = _("Newsletter")
@@ -178,25 +196,29 @@ class AccountNewsletterView(NoStoreMixin, LoginRequiredMixin, PageTitleMixin, ge
         action = request.POST.get("action")
         if action == "subscribe":
             outcome = subscriptions.subscribe_account(request.user, request=request)
-            if outcome.opposed:
-                messages.info(
-                    request,
-                    _(
-                        "This address unsubscribed earlier: to receive the newsletter again, "
-                        "please ask through the contact form."
-                    ),
-                )
-            elif outcome.result == Subscription.State.PENDING:
-                messages.success(
-                    request,
-                    _("Almost done: follow the link we have just emailed to %(email)s.")
-                    % {"email": request.user.email},
-                )
-            else:
-                messages.success(request, _("You are subscribed to the newsletter."))
+            messages.success(request, self.subscribe_message(outcome))
         elif action == "unsubscribe":
             subscriptions.unsubscribe_account(request.user, request=request)
             messages.success(
                 request, _("You are unsubscribed from the newsletter. This takes effect at once.")
             )
         return redirect("oscar_privacy_newsletter:account")
+
+    def subscribe_message(self, outcome):
+        """What the switch says: the outcome only for an address the account verified."""
+        email = self.request.user.email
+        if not outcome.managed:
+            return _(
+                "We have emailed %(email)s: follow the instructions in that email to receive "
+                "the newsletter there."
+            ) % {"email": email}
+        if outcome.opposed:
+            return _(
+                "This address unsubscribed earlier: to receive the newsletter again, "
+                "please ask through the contact form."
+            )
+        if outcome.result == Subscription.State.PENDING:
+            return _("Almost done: follow the link we have just emailed to %(email)s.") % {
+                "email": email
+            }
+        return _("You are subscribed to the newsletter.")

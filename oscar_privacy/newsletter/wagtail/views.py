@@ -3,21 +3,18 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
-from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from oscar_privacy.caching import no_store
+from oscar_privacy.csvfiles import csv_response
+from oscar_privacy.newsletter.address_files import ERRORS
 from oscar_privacy.newsletter.forms import ImportForm
-from oscar_privacy.newsletter.models import Subscription
-from oscar_privacy.newsletter.transfer import (
-    export_rows,
-    import_addresses,
-    read_addresses,
-    record_export,
-)
+from oscar_privacy.newsletter.imports import start_import
+from oscar_privacy.newsletter.models import SubscriberImport, Subscription
+from oscar_privacy.newsletter.transfer import record_export, subscriber_rows
 
 from .models import NewsletterIssue
 from .sending import AlreadySent, recipient_count, send_issue, send_test_to_editor
@@ -72,9 +69,13 @@ VIEW_SUBSCRIBERS = "oscar_privacy_newsletter.view_subscription"
 ADD_SUBSCRIBERS = "oscar_privacy_newsletter.add_subscription"
 
 
+IMPORTS_SHOWN = 10
+"""Imports listed on the subscribers page, newest first."""
+
+
 @no_store
 def subscribers(request):
-    """The list in numbers, its CSV export and the import form (staff with the permissions)."""
+    """The list in numbers, its CSV export, the import form and the imports' progress."""
     if not request.user.has_perm(VIEW_SUBSCRIBERS):
         raise PermissionDenied
     form = ImportForm()
@@ -83,21 +84,15 @@ def subscribers(request):
             raise PermissionDenied
         form = ImportForm(request.POST, request.FILES)
         if form.is_valid():
-            text = form.cleaned_data["file"].read().decode("utf-8-sig", errors="replace")
-            counts = import_addresses(
-                read_addresses(text),
+            start_import(
+                form.cleaned_data["file"].chunks(),
                 confirmed=form.cleaned_data["confirmed"],
                 actor=request.user,
                 request=request,
             )
             messages.success(
                 request,
-                _(
-                    "Import done: %(added)s subscribed, %(pending)s asked to confirm, "
-                    "%(already)s already on the list, %(suppressed)s skipped (unsubscribed or "
-                    "bounced), %(invalid)s invalid."
-                )
-                % counts,
+                _("The import has started: its progress is shown below (reload the page)."),
             )
             return redirect("oscar_privacy_newsletter_subscribers")
     counts = dict(Subscription.objects.values_list("state").annotate(count=Count("pk")).order_by())
@@ -106,9 +101,26 @@ def subscribers(request):
         "states": states,
         "form": form,
         "can_import": request.user.has_perm(ADD_SUBSCRIBERS),
+        "imports": SubscriberImport.objects.select_related("created_by")[:IMPORTS_SHOWN],
         "header_title": _("Newsletter subscribers"),
     }
     return TemplateResponse(request, "oscar_privacy/newsletter/wagtail/subscribers.html", context)
+
+
+@no_store
+def import_detail(request, pk):
+    """One import: its progress, its counts and the lines it refused (numbers, never content)."""
+    if not request.user.has_perm(VIEW_SUBSCRIBERS):
+        raise PermissionDenied
+    job = get_object_or_404(SubscriberImport.objects.select_related("created_by"), pk=pk)
+    refused = [(number, ERRORS.get(code, code)) for number, code in job.errors]
+    context = {
+        "job": job,
+        "refused": refused,
+        "not_shown": job.error_count - len(refused),
+        "header_title": _("Newsletter import #%(id)s") % {"id": job.pk},
+    }
+    return TemplateResponse(request, "oscar_privacy/newsletter/wagtail/import_detail.html", context)
 
 
 @no_store
@@ -117,7 +129,5 @@ def export_subscribers(request):
     if not request.user.has_perm(VIEW_SUBSCRIBERS):
         raise PermissionDenied
     record_export(actor=request.user, request=request)
-    response = StreamingHttpResponse(export_rows(), content_type="text/csv; charset=utf-8")
     filename = f"newsletter-subscribers-{timezone.localdate():%Y-%m-%d}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return csv_response(subscriber_rows(), filename)

@@ -9,7 +9,13 @@ from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 from .models import NewsletterIssue
-from .views import VIEW_SUBSCRIBERS, export_subscribers, issue_sending, subscribers
+from .views import (
+    VIEW_SUBSCRIBERS,
+    export_subscribers,
+    import_detail,
+    issue_sending,
+    subscribers,
+)
 
 
 class NewsletterIssueViewSet(SnippetViewSet):
@@ -38,6 +44,11 @@ def register_sending_url():
             "newsletter/subscribers/export/",
             export_subscribers,
             name="oscar_privacy_newsletter_export",
+        ),
+        path(
+            "newsletter/subscribers/imports/<int:pk>/",
+            import_detail,
+            name="oscar_privacy_newsletter_import",
         ),
     ]
 

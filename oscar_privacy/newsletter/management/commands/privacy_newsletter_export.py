@@ -1,10 +1,9 @@
 """Write the confirmed newsletter subscribers as CSV, for an external email provider."""
 
-import sys
-
 from django.core.management.base import BaseCommand
 
-from oscar_privacy.newsletter.transfer import export_rows, record_export
+from oscar_privacy.csvfiles import write_csv
+from oscar_privacy.newsletter.transfer import record_export, subscriber_rows
 
 
 class Command(BaseCommand):
@@ -15,10 +14,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, output=None, **options):
         count = record_export()
-        stream = open(output, "w", encoding="utf-8", newline="") if output else sys.stdout
+        stream = open(output, "w", encoding="utf-8", newline="") if output else self.stdout
         try:
-            for line in export_rows():
-                stream.write(line)
+            write_csv(stream, subscriber_rows())
         finally:
             if output:
                 stream.close()
