@@ -13,11 +13,11 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse_lazy
 from django.utils.decorators import method_decorator
 from django.views import generic
-from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from oscar.views.decorators import login_forbidden
 
+from .caching import no_store
 from .password_forms import IDENTIFIER_MAX_LENGTH, ForgottenPasswordForm
 from .passwords import (
     in_words,
@@ -121,7 +121,7 @@ def password_reset_urls():
     return [
         path(
             "password-reset/",
-            login_forbidden(never_cache(ForgottenPasswordView.as_view())),
+            login_forbidden(no_store(ForgottenPasswordView.as_view())),
             name="password-reset",
         ),
         path(

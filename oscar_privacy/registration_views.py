@@ -7,11 +7,10 @@ lead here through :class:`oscar_privacy.customer.mixins.NeutralRegistrationMixin
 from django.contrib import messages
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
 from django.views import generic
-from django.views.decorators.cache import never_cache
 
+from .caching import NoStoreMixin
 from .passwords import in_words
 from .registration import (
     RegistrationLinkError,
@@ -21,7 +20,7 @@ from .registration import (
 )
 
 
-class RegistrationSentView(generic.TemplateView):
+class RegistrationSentView(NoStoreMixin, generic.TemplateView):
     """The same page whether or not the address had an account: check your inbox."""
 
     template_name = "oscar_privacy/registration/sent.html"
@@ -30,8 +29,7 @@ class RegistrationSentView(generic.TemplateView):
         return super().get_context_data(valid_for=in_words(confirmation_validity()), **kwargs)
 
 
-@method_decorator(never_cache, name="dispatch")
-class RegistrationConfirmView(generic.TemplateView):
+class RegistrationConfirmView(NoStoreMixin, generic.TemplateView):
     """The page of the emailed link: a button creates the account (POST) and logs its owner in.
 
     A mail scanner that opens the link creates nothing. A link that creates

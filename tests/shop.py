@@ -1,7 +1,9 @@
 """Drive Oscar's real checkout and registration with the Django test client."""
 
+import re
 from decimal import Decimal
 
+from django.core import mail
 from django.urls import reverse
 from oscar.test.factories import CountryFactory, create_product
 
@@ -77,3 +79,13 @@ def consent_data(response, **ticks):
 
 
 ACCEPT_ALL = {"accept_terms": True, "accept_privacy": True}
+
+
+REGISTRATION_LINK = re.compile(r"https?://[^/\s]+(/privacy/register/confirm/[^/\s]+/)")
+
+
+def confirm_from_mail(client):
+    """Follow the registration link of the last email (a GET, then its button)."""
+    (path,) = set(REGISTRATION_LINK.findall(mail.outbox[-1].body))
+    assert client.get(path).status_code == 200
+    return client.post(path)

@@ -6,6 +6,7 @@ import time
 from unittest import mock
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core import mail
 from django.urls import reverse
 from oscar.test.factories import UserFactory
@@ -24,7 +25,15 @@ from oscar_privacy.newsletter.addresses import address_hash, normalise
 from oscar_privacy.newsletter.models import Channel, Subscription
 from oscar_privacy.newsletter.subscriptions import RESEND_AFTER
 
-from .shop import ACCEPT_ALL, consent_data, make_product, publish, publish_policies, to_preview
+from .shop import (
+    ACCEPT_ALL,
+    confirm_from_mail,
+    consent_data,
+    make_product,
+    publish,
+    publish_policies,
+    to_preview,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -219,7 +228,10 @@ def test_the_registration_box_asks_for_a_subscription(
     }
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("customer:register"), data)
-    assert response.status_code == 302, response.content
+        assert response.status_code == 302, response.content
+        # Nothing is asked before the address confirmed the registration itself.
+        assert not Subscription.objects.exists()
+        assert confirm_from_mail(client).status_code == 302
     subscription = Subscription.objects.get()
     assert subscription.state == State.PENDING and subscription.source == Channel.REGISTRATION
     (message,) = [m for m in mail.outbox if "Confirm your subscription" in m.subject]
@@ -240,6 +252,8 @@ def test_registration_without_the_box_subscribes_no_one(client, privacy):
         "privacy_version": privacy.number,
     }
     assert client.post(reverse("customer:register"), data).status_code == 302
+    assert confirm_from_mail(client).status_code == 302
+    assert get_user_model().objects.filter(email="new@example.com").exists()
     assert not Subscription.objects.exists()
 
 

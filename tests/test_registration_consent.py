@@ -1,13 +1,10 @@
-import re
-
 import pytest
 from django.contrib.auth import get_user_model
-from django.core import mail
 from django.urls import reverse
 
 from oscar_privacy.models import ConsentRecord, PolicyKind
 
-from .shop import publish, publish_policies
+from .shop import confirm_from_mail, publish, publish_policies
 
 pytestmark = pytest.mark.django_db
 User = get_user_model()
@@ -35,14 +32,6 @@ def register_data(response, prefix="", **extra):
 
 
 PAGES = [("customer:register", ""), ("customer:login", "registration")]
-CONFIRM_LINK = re.compile(r"https?://[^/\s]+(/privacy/register/confirm/[^/\s]+/)")
-
-
-def confirm_from_mail(client):
-    """Follow the registration link of the last email (a GET, then its button)."""
-    (path,) = set(CONFIRM_LINK.findall(mail.outbox[-1].body))
-    assert client.get(path).status_code == 200
-    return client.post(path)
 
 
 @pytest.mark.parametrize(("url_name", "prefix"), PAGES)
