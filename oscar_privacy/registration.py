@@ -34,7 +34,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth import login as auth_login
 from django.contrib.auth.backends import ModelBackend
-from django.contrib.auth.hashers import make_password
+from django.contrib.auth.hashers import check_password, make_password
 from django.db import transaction
 from django.shortcuts import resolve_url
 from django.urls import reverse
@@ -81,6 +81,16 @@ class RegistrationLinkError(PrivacyError, ValueError):
     def __init__(self, message, *, reason):
         super().__init__(message)
         self.reason = reason
+
+
+class RegistrationPasswordRefused(PrivacyError, ValueError):
+    """The password typed on the link's page is not the one chosen at registration.
+
+    Following the link proves the mailbox; typing the password proves the
+    person who registered. Without both, whoever registered someone else's
+    address with a password of their own would, once its owner pressed the
+    button, hold an account in that owner's name whose password they know.
+    """
 
 
 def prevents_enumeration():
@@ -210,15 +220,19 @@ def _payload(token):
     return payload
 
 
-def confirm_registration(token, *, request):
+def confirm_registration(token, *, request, password):
     """Create the account ``token`` describes, record its consents and log its owner in.
 
-    Returns ``(user, next_url)``: where to go now (the page the person
-    registered from, if it is on this site). Raises
-    :class:`RegistrationLinkError` when the link creates nothing.
+    ``password`` must be the one chosen at registration (the link carries
+    it hashed). Returns ``(user, next_url)``: where to go now (the page the
+    person registered from, if it is on this site). Raises
+    :class:`RegistrationLinkError` when the link creates nothing and
+    :class:`RegistrationPasswordRefused` for another password.
     """
     with transaction.atomic():
         payload = read_link(token)
+        if not isinstance(password, str) or not check_password(password, payload["password"]):
+            raise RegistrationPasswordRefused("Not the password chosen at registration.")
         user = _create_account(payload)
         record_consents(
             _consent_entries(payload.get("consents") or []),

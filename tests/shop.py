@@ -84,8 +84,12 @@ ACCEPT_ALL = {"accept_terms": True, "accept_privacy": True}
 REGISTRATION_LINK = re.compile(r"https?://[^/\s]+(/privacy/register/confirm/[^/\s]+/)")
 
 
-def confirm_from_mail(client):
-    """Follow the registration link of the last email (a GET, then its button)."""
+REGISTRATION_PASSWORD = "A-long-enough-password-2026"
+"""The password the tests register with."""
+
+
+def confirm_from_mail(client, password=REGISTRATION_PASSWORD):
+    """Follow the registration link of the last email: a GET, then the password and the button."""
     (path,) = set(REGISTRATION_LINK.findall(mail.outbox[-1].body))
     assert client.get(path).status_code == 200
-    return client.post(path)
+    return client.post(path, {"password": password})

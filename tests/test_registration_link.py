@@ -58,7 +58,7 @@ def test_the_link_creates_the_account_and_logs_its_owner_in(client, versions):
     assert not User.objects.exists()  # opening the link (a mail scanner) creates nothing
     mail.outbox.clear()
 
-    response = client.post(path, follow=True)
+    response = client.post(path, {"password": PASSWORD}, follow=True)
     assert response.redirect_chain[0] == ("/shop/basket/", 302)
     assert "Thanks for registering!" in response.content.decode()
     user = User.objects.get(email="new@example.com")
@@ -76,7 +76,7 @@ def test_the_link_creates_the_account_and_logs_its_owner_in(client, versions):
 
 def test_the_new_customer_can_then_log_in(client, versions):
     path, _token = register(client, versions)
-    client.post(path)
+    client.post(path, {"password": PASSWORD})
     client.logout()
     data = {"login-username": "new@example.com", "login-password": PASSWORD, "login_submit": "1"}
     response = client.post(reverse("customer:login"), data)
@@ -86,7 +86,7 @@ def test_the_new_customer_can_then_log_in(client, versions):
 
 def test_the_link_works_once(client, versions):
     path, _token = register(client, versions)
-    client.post(path)
+    client.post(path, {"password": PASSWORD})
     client.logout()
     for method in (client.get, client.post):
         response = method(path)
@@ -97,10 +97,10 @@ def test_the_link_works_once(client, versions):
 
 def test_the_link_works_once_even_once_the_account_is_closed(client, versions):
     path, _token = register(client, versions)
-    client.post(path)
+    client.post(path, {"password": PASSWORD})
     close_account(User.objects.get(), channel=AccountClosure.Channel.MY_ACCOUNT)
     client.logout()
-    assert client.post(path).status_code == 410
+    assert client.post(path, {"password": PASSWORD}).status_code == 410
     assert User.objects.count() == 1
 
 
@@ -108,17 +108,43 @@ def test_two_registrations_make_one_account(client, versions):
     first, _ = register(client, versions)
     second, _ = register(client, versions)
     assert first != second
-    assert client.post(second).status_code == 302
+    assert client.post(second, {"password": PASSWORD}).status_code == 302
     client.logout()
-    assert client.post(first).status_code == 410
+    assert client.post(first, {"password": PASSWORD}).status_code == 410
     assert User.objects.count() == 1
+
+
+def test_the_link_asks_for_the_password_chosen_at_registration(client, versions):
+    # Someone registers another person's address with a password of their own: the
+    # owner of the mailbox cannot create that account for them by pressing a button.
+    path, _token = register(client, versions)
+    page = client.get(path)
+    assert b'type="password"' in page.content and b'name="password"' in page.content
+    for typed in ("", "x" * 5000, PASSWORD.upper(), "Another-long-password-2026"):
+        response = client.post(path, {"password": typed})
+        assert response.status_code == 400, typed
+        assert not User.objects.exists()
+        assert "_auth_user_id" not in client.session
+    assert "not the password chosen" in response.content.decode()
+    assert client.post(path, {"password": PASSWORD}).status_code == 302
+    assert User.objects.get().check_password(PASSWORD)
+
+
+def test_tries_on_one_link_are_limited(client, versions):
+    path, _token = register(client, versions)
+    for _ in range(10):
+        assert client.post(path, {"password": "Wrong-password-2026!"}).status_code == 400
+    response = client.post(path, {"password": PASSWORD})
+    assert response.status_code == 400
+    assert "Too many tries" in response.content.decode()
+    assert not User.objects.exists()
 
 
 def test_an_expired_link(client, versions, settings, monkeypatch):
     path, _token = register(client, versions)
     issued = registration.time.time()
     monkeypatch.setattr(registration.time, "time", lambda: issued + 3 * 86400 + 5)
-    response = client.post(path)
+    response = client.post(path, {"password": PASSWORD})
     assert response.status_code == 410
     assert "expired" in response.content.decode()
     settings.OSCAR_PRIVACY_REGISTRATION_CONFIRMATION_DAYS = 4
@@ -149,19 +175,19 @@ def test_a_damaged_link_is_refused(client, versions, change):
 def test_a_link_made_with_a_retired_key_is_refused(client, versions, settings):
     path, _token = register(client, versions)
     settings.OSCAR_PRIVACY_ENCRYPTION_KEYS = ["bmV3LWtleS1mb3ItdGVzdHMtb25seS0wMTIzNDU2Nzg="]
-    assert client.post(path).status_code == 400
+    assert client.post(path, {"password": PASSWORD}).status_code == 400
 
 
 def test_an_outside_next_page_is_not_followed(client, versions):
     path, _token = register(client, versions, next_url="https://evil.example/")
-    response = client.post(path)
+    response = client.post(path, {"password": PASSWORD})
     assert response["Location"] == reverse("customer:summary")
 
 
 def test_the_version_accepted_is_recorded_even_if_a_new_one_came_out(client, versions):
     path, _token = register(client, versions)
     new = publish(PolicyKind.PRIVACY, "A newer privacy policy.", material=True)
-    client.post(path)
+    client.post(path, {"password": PASSWORD})
     (record,) = ConsentRecord.objects.all()
     assert record.version == versions[0] != new
 
@@ -169,7 +195,7 @@ def test_the_version_accepted_is_recorded_even_if_a_new_one_came_out(client, ver
 def test_the_newsletter_box_is_recorded_with_the_account(client, versions):
     path, _token = register(client, versions, newsletter="on")
     assert not ConsentRecord.objects.exists()
-    client.post(path)
+    client.post(path, {"password": PASSWORD})
     assert set(ConsentRecord.objects.values_list("purpose", flat=True)) == {
         "privacy_policy",
         "newsletter",

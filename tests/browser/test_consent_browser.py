@@ -134,6 +134,7 @@ def test_registration_asks_for_the_privacy_policy(
     # The emailed link creates the account and logs the customer in.
     (link,) = set(CONFIRM_LINK.findall(mailoutbox[-1].body))
     page.goto(link)
+    page.get_by_label("Your password").fill(PASSWORD)
     page.get_by_role("button", name="Create my account").click()
     # Oscar's account summary sends on to the profile page.
     arrive(page, re.compile("^" + re.escape(at(live_server, "customer:summary"))))
