@@ -67,7 +67,8 @@ ANYMAIL_SETTINGS = {
 }
 
 
-def _basic(secret):
+def basic_auth(secret):
+    """The test client's header for HTTP basic auth with ``user:password``."""
     return {"HTTP_AUTHORIZATION": "Basic " + base64.b64encode(secret.encode()).decode()}
 
 
@@ -76,7 +77,7 @@ def _body(payload):
 
 
 def _json(client, url, body, secret, **headers):
-    return client.post(url, body, content_type="application/json", **_basic(secret), **headers)
+    return client.post(url, body, content_type="application/json", **basic_auth(secret), **headers)
 
 
 # How each provider posts. Each poster takes the payload, the basic auth secret and
@@ -99,7 +100,7 @@ def _post_amazon_ses(client, url, sns_message, secret, tamper):
         url,
         _body(sns_message),
         content_type="text/plain; charset=utf-8",  # (SNS writes UTF-8)
-        **_basic(secret),
+        **basic_auth(secret),
         **headers,
     )
 
@@ -133,7 +134,7 @@ def _post_mailgun(client, url, payload, secret, tamper):
     payload.setdefault("timestamp", "1461261330")
     payload.setdefault("token", "a3fe1fa1640349ac552b84ddde373014b4c41645830c8dd3fc")
     payload["signature"] = _mailgun_signature(payload["timestamp"], payload["token"] + "x" * tamper)
-    return client.post(url, payload, **_basic(secret))  # a form post
+    return client.post(url, payload, **basic_auth(secret))  # a form post
 
 
 def _post_mailtrap(client, url, payload, secret, tamper):
@@ -153,7 +154,7 @@ def _post_mandrill(client, url, events, secret, tamper):
         url,
         {"mandrill_events": events_json + " " * tamper},
         HTTP_X_MANDRILL_SIGNATURE=signature,
-        **_basic(secret),
+        **basic_auth(secret),
     )
 
 

@@ -21,7 +21,7 @@ from oscar_privacy.models import ConsentRecord
 from oscar_privacy.newsletter.addresses import address_hash
 from oscar_privacy.newsletter.models import Channel, Subscription
 
-from .esp_webhooks import ANYMAIL_SETTINGS, PROVIDERS, SUBSCRIBED
+from .esp_webhooks import ANYMAIL_SETTINGS, PROVIDERS, SUBSCRIBED, basic_auth
 
 pytestmark = [
     pytest.mark.django_db,
@@ -155,3 +155,18 @@ def test_routing_anymail_urls_directly_is_an_error(settings):
     (error,) = check_anymail_urls()
     assert error.id == "oscar_privacy.E028"
     assert "postmark_tracking_webhook" in error.msg and "inbound" not in error.msg
+
+
+def test_a_provider_the_shop_has_not_configured_answers_404_not_500(client, settings, caplog):
+    # Brevo's inbound webhook needs Brevo's API key; a shop on another provider has none,
+    # and anyone could otherwise provoke server errors there.
+    settings.ANYMAIL = {"WEBHOOK_SECRET": ANYMAIL_SETTINGS["WEBHOOK_SECRET"]}
+    with caplog.at_level(logging.ERROR, logger="oscar_privacy.newsletter.events"):
+        response = client.post(
+            "/anymail/brevo/inbound/",
+            data="{}",
+            content_type="application/json",
+            **basic_auth(ANYMAIL_SETTINGS["WEBHOOK_SECRET"]),
+        )
+    assert response.status_code == 404
+    assert "not configured" in caplog.text

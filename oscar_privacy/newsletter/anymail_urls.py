@@ -19,6 +19,11 @@ and of each provider's signature; two things change:
 
 With ``anymail.urls`` included directly, the events are applied one by one,
 and a malformed one fails its request.
+
+Every provider's URLs are routed, as ``anymail.urls`` does; a provider the
+shop has not configured (anymail raises ``AnymailConfigurationError``, such as
+Brevo's inbound webhook without its API key) answers 404, and the mistake is
+logged as an error, rather than a server error anyone could provoke.
 """
 
 import copy
@@ -29,6 +34,7 @@ import types
 from anymail import urls as anymail_urls
 from anymail.exceptions import AnymailAPIError, AnymailConfigurationError
 from django.core.exceptions import BadRequest
+from django.http import Http404
 
 from .events import batched_webhook
 
@@ -118,10 +124,24 @@ def tolerant(view_class):
     return type(view_class.__name__, (view_class,), {"setup": setup, "__module__": __name__})
 
 
+def configured_only(view):
+    """``view`` answering 404 (and logging why) for a provider anymail is not configured for."""
+
+    @functools.wraps(view)
+    def answer(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except AnymailConfigurationError as error:
+            logger.error("An email provider's webhook is not configured: %s", error)
+            raise Http404("This email provider is not configured.") from None
+
+    return answer
+
+
 urlpatterns = []
 for pattern in anymail_urls.urlpatterns:
     pattern = copy.copy(pattern)
     view_class = pattern.callback.view_class
     view = tolerant(view_class).as_view(**pattern.callback.view_initkwargs)
-    pattern.callback = batched_webhook(view)
+    pattern.callback = configured_only(batched_webhook(view))
     urlpatterns.append(pattern)
