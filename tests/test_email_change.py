@@ -10,6 +10,7 @@ work, is walked in tests/test_perimeter_enumeration.py.
 
 import json
 import re
+import threading
 import time
 from urllib.parse import quote
 
@@ -503,3 +504,69 @@ def test_a_bad_link_validity_is_an_error(settings, days):
     settings.OSCAR_PRIVACY_EMAIL_CHANGE_CONFIRMATION_DAYS = days
     (error,) = check_registration_settings()
     assert error.id == "oscar_privacy.E024"
+
+
+# Two accounts applying links for one address at the same moment (PostgreSQL) ----------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_accounts_applying_one_address_at_once_wait_for_each_other(rf):
+    from django.db import connection, transaction
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite lets one transaction write at a time")
+    first = UserFactory(email="first@example.com")
+    second = UserFactory(email="second@example.com")
+    token = confirmation_token(second, NEW, old_email="second@example.com")
+    locked, go_on, outcome = threading.Event(), threading.Event(), []
+
+    def first_applies():
+        # What confirm_email_change does for the first account, paused inside its lock.
+        try:
+            with transaction.atomic():
+                email_change._lock_address(NEW, "default")
+                locked.set()
+                assert go_on.wait(60)
+                User.objects.filter(pk=first.pk).update(email=NEW)
+        finally:
+            connection.close()
+
+    def second_applies():
+        request = rf.post(reverse("oscar_privacy:email-change-confirm", args=[token]))
+        request.user = second
+        try:
+            email_change.confirm_email_change(token, request=request)
+            outcome.append("changed")
+        except email_change.EmailChangeLinkError as error:
+            outcome.append(error.reason)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=first_applies)
+    holder.start()
+    assert locked.wait(60)
+    waiter = threading.Thread(target=second_applies)
+    waiter.start()
+    _wait_for_a_lock_wait()
+    go_on.set()
+    holder.join(60)
+    waiter.join(60)
+    assert outcome == ["taken"]
+    assert User.objects.filter(email__iexact=NEW).count() == 1
+    second.refresh_from_db()
+    assert second.email == "second@example.com"
+
+
+def _wait_for_a_lock_wait():
+    """Until another connection waits for an advisory lock (the second confirmation)."""
+    from django.db import connection
+
+    for _attempt in range(600):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+            )
+            if cursor.fetchone()[0]:
+                return
+        time.sleep(0.1)
+    pytest.fail("The second confirmation never waited for the first one's lock.")
