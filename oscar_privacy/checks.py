@@ -630,7 +630,12 @@ def _view_class(url_name):
 @checks.register(checks.Tags.security, checks.Tags.urls)
 def check_account_enumeration(app_configs=None, **kwargs):
     """Registration, the checkout gateway and the login never tell whether an account exists."""
-    return [*_registration_warnings(), *_gateway_warnings(), *_login_warnings()]
+    return [
+        *_registration_warnings(),
+        *_profile_warnings(),
+        *_gateway_warnings(),
+        *_login_warnings(),
+    ]
 
 
 def _registration_warnings():
@@ -646,7 +651,8 @@ def _registration_warnings():
         problem = (
             "OSCAR_PRIVACY_PREVENT_ACCOUNT_ENUMERATION is False: Oscar's registration says "
             "'A user with that email address already exists', or logs a new customer in at "
-            "once, so anyone can learn whether an email address has an account."
+            "once, and My Account's profile form says so of a new address, so anyone can "
+            "learn whether an email address has an account."
         )
         return [checks.Warning(problem, hint=hint, id="oscar_privacy.W027")]
     unwired = [
@@ -662,6 +668,31 @@ def _registration_warnings():
         )
         return [checks.Warning(problem, hint=hint, id="oscar_privacy.W027")]
     return []
+
+
+def _profile_warnings():
+    from .customer.mixins import VerifiedEmailChangeMixin
+    from .registration import prevents_enumeration
+
+    if not prevents_enumeration():
+        return []  # W027 says it
+    view = _view_class("customer:profile-update")
+    if view is None or issubclass(view, VerifiedEmailChangeMixin):
+        return []
+    return [
+        checks.Warning(
+            "customer:profile-update is served without VerifiedEmailChangeMixin: My "
+            "Account's profile form answers 'A user with this email address already exists' "
+            "when another account has the address typed, so any customer can test addresses "
+            "one by one, and it changes the address at once, to a mailbox nobody confirmed.",
+            hint=(
+                "Use oscar_privacy.customer.apps.CustomerConfig, or add "
+                "VerifiedEmailChangeMixin in front of your fork of Oscar's ProfileUpdateView "
+                "(docs/passwords.rst)."
+            ),
+            id="oscar_privacy.W032",
+        )
+    ]
 
 
 def _gateway_warnings():
@@ -712,14 +743,18 @@ def _login_warnings():
 
 @checks.register()
 def check_registration_settings(app_configs=None, **kwargs):
-    """The registration link's validity must be a number of days."""
-    days = app_settings.REGISTRATION_CONFIRMATION_DAYS
-    if not isinstance(days, int) or isinstance(days, bool) or days < 1:
-        return [
-            checks.Error(
-                f"OSCAR_PRIVACY_REGISTRATION_CONFIRMATION_DAYS = {days!r} is not a number of "
-                "days (1 or more).",
-                id="oscar_privacy.E023",
+    """The registration and email change links' validity must be a number of days."""
+    errors = []
+    for name, check_id in (
+        ("REGISTRATION_CONFIRMATION_DAYS", "oscar_privacy.E023"),
+        ("EMAIL_CHANGE_CONFIRMATION_DAYS", "oscar_privacy.E024"),
+    ):
+        days = getattr(app_settings, name)
+        if not isinstance(days, int) or isinstance(days, bool) or days < 1:
+            errors.append(
+                checks.Error(
+                    f"OSCAR_PRIVACY_{name} = {days!r} is not a number of days (1 or more).",
+                    id=check_id,
+                )
             )
-        ]
-    return []
+    return errors

@@ -212,10 +212,13 @@ class PrivacySettings:
         follow the link emailed to them, and the owner of an address that
         already has an account is emailed a reminder and the forgotten-password
         page instead. The checkout's "create an account" choice leads there
-        whatever the address. ``False``: Oscar's behaviour: "A user with that
+        whatever the address. A logged-in customer's new address in My
+        Account's profile takes effect once its owner follows the link
+        emailed to it (whose owner, if the address has another account, is
+        told so instead). ``False``: Oscar's behaviour: "A user with that
         email address already exists", or an account created and logged in at
-        once; anyone can then learn who is a customer (check
-        ``oscar_privacy.W027``).
+        once, or the profile's address changed at once; anyone can then learn
+        who is a customer (check ``oscar_privacy.W027``).
         """
         return self._get("PREVENT_ACCOUNT_ENUMERATION", True)
 
@@ -223,6 +226,15 @@ class PrivacySettings:
     def REGISTRATION_CONFIRMATION_DAYS(self):
         """Days the link that creates a new customer's account works (once)."""
         return self._get("REGISTRATION_CONFIRMATION_DAYS", 3)
+
+    @property
+    def EMAIL_CHANGE_CONFIRMATION_DAYS(self):
+        """Days the link that applies a customer's new email address works (once).
+
+        With ``PREVENT_ACCOUNT_ENUMERATION``, an address typed in My Account's
+        profile form takes effect only when its owner follows the link emailed to it.
+        """
+        return self._get("EMAIL_CHANGE_CONFIRMATION_DAYS", 3)
 
     @property
     def GUEST_CHECKOUT_WITH_ACCOUNT(self):

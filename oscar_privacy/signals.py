@@ -27,6 +27,15 @@ export_ready = Signal()
 # so a newsletter or an email provider's list can drop it).
 account_closed = Signal()
 
+# Sent after a customer changed their own email address from My Account (inside
+# the transaction that changed it: use transaction.on_commit for work outside
+# the database).
+# Arguments: sender (the user model), user (the account), old_email, new_email,
+# verified (True when the new address confirmed it by following the link
+# emailed to it; False for Oscar's immediate change, with
+# OSCAR_PRIVACY_PREVENT_ACCOUNT_ENUMERATION off), request (the HttpRequest).
+account_email_changed = Signal()
+
 # Sent after a privacy request is received (an account recovery request, for
 # instance), inside the transaction that stored it.
 # Arguments: sender (the PrivacyRequest class), privacy_request (the

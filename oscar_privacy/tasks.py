@@ -47,3 +47,14 @@ def send_registration_email(token, origin=None):
     from .registration import deliver_registration_email
 
     return deliver_registration_email(token, origin=origin)
+
+
+@task()
+def send_email_change_email(token, origin=None):
+    """Email a customer's new address its confirmation link, or "another account has it".
+
+    The address is read from ``token``, the encrypted confirmation link.
+    """
+    from .email_change import deliver_email_change_email
+
+    return deliver_email_change_email(token, origin=origin)

@@ -7,6 +7,7 @@ from django.urls import path
 
 from . import (
     account_views,
+    email_change_views,
     recovery_views,
     registration_views,
     request_views,
@@ -57,6 +58,12 @@ urlpatterns = [
         "register/confirm/<str:token>/",
         registration_views.RegistrationConfirmView.as_view(),
         name="registration-confirm",
+    ),
+    # A customer's new email address, confirmed from its mailbox (same setting).
+    path(
+        "account/email/confirm/<str:token>/",
+        email_change_views.EmailChangeConfirmView.as_view(),
+        name="email-change-confirm",
     ),
     # Staff two-factor authentication (StaffTwoFactorMiddleware sends staff here).
     path("staff/two-factor/", two_factor_views.VerifyView.as_view(), name="two-factor-verify"),

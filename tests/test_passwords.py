@@ -458,14 +458,27 @@ def test_rates_are_parsed_like_django_ratelimit():
 # Oscar's other messages that carry a reset link ------------------------------------------------
 
 
-def test_the_email_changed_warning_is_not_kept(client, customer, settings):
+@pytest.mark.parametrize("prevention", [True, False], ids=["verified change", "Oscar's change"])
+def test_the_email_changed_warning_is_not_kept(
+    client, customer, settings, django_capture_on_commit_callbacks, prevention
+):
     settings.OSCAR_SAVE_SENT_EMAILS_TO_DB = True
+    settings.OSCAR_PRIVACY_PREVENT_ACCOUNT_ENUMERATION = prevention
     client.force_login(customer)
     response = client.post(
         reverse("customer:profile-update"),
         {"first_name": "Camille", "last_name": "Martin", "email": "new@example.com"},
     )
     assert response.status_code == 302
+    if prevention:
+        # The warning goes when the new address's link is followed (tests/test_email_change.py).
+        (confirmation,) = mail.outbox
+        link = re.search(
+            r"https?://[^/\s]+(/privacy/account/email/confirm/\S+/)", confirmation.body
+        )
+        mail.outbox.clear()
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post(link[1])
     (message,) = mail.outbox
     assert message.to == ["customer@example.com"]
     assert "new@example.com" in message.body

@@ -4,8 +4,10 @@
 email address or a login: the four logins (Oscar's customer login, Oscar's
 dashboard, Wagtail's admin, Django's admin), the forgotten-password form,
 account recovery, the privacy request form, registration (its own page and
-the login page's form) and the checkout's first page (each of its three
-choices). For each, a known address and an unknown one, an inactive account
+the login page's form), the checkout's first page (each of its three
+choices) and My Account's profile form, where a logged-in customer types a
+new address (any customer could otherwise test addresses one by one). For
+each, a known address and an unknown one, an inactive account
 and a closed one must get the same response (status, templates, body with
 the address masked out, messages, cookies set, redirect) for the same work:
 as many database queries and runs of the password hasher (a counting hasher
@@ -24,6 +26,7 @@ from axes.models import AccessAttempt
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import MD5PasswordHasher
 from django.contrib.messages import get_messages
+from django.contrib.messages.storage.cookie import CookieStorage
 from django.core import mail
 from django.core.cache import cache
 from django.db import connection
@@ -48,6 +51,8 @@ User = get_user_model()
 PASSWORD = "A-long-enough-password-2026"
 WRONG = "Not-the-password-2026"
 KNOWN = "customer@example.com"
+ASKER = "asker@example.com"
+MESSAGES_COOKIE = CookieStorage.cookie_name
 CSRF = re.compile(rb'name="csrfmiddlewaretoken" value="[^"]+"|"CSRF_TOKEN": "[^"]+"')
 
 
@@ -71,6 +76,7 @@ class AccountForm:
     data: object  # callable(identifier, context) -> POST data
     needs_basket: bool = False
     extra: dict = field(default_factory=dict)
+    logged_in: bool = False  # posted by a customer logged in to their own account (ASKER)
 
 
 def _login(identifier, context):
@@ -105,6 +111,10 @@ def _gateway(option):
     return data
 
 
+def _profile(identifier, context):
+    return {"first_name": "Camille", "last_name": "Martin", "email": identifier}
+
+
 ACCOUNT_FORMS = [
     AccountForm("customer login", "customer:login", _login),
     AccountForm("dashboard login", "dashboard:login", _staff_login),
@@ -126,8 +136,9 @@ ACCOUNT_FORMS = [
     AccountForm("checkout as a guest", "checkout:index", _gateway("anonymous"), True),
     AccountForm("checkout, new account", "checkout:index", _gateway("new"), True),
     AccountForm("checkout, returning customer", "checkout:index", _gateway("existing"), True),
+    AccountForm("profile", "customer:profile-update", _profile, logged_in=True),
 ]
-"""Every public form that answers about an email address, in one place."""
+"""Every form that answers about an email address, in one place."""
 
 STATES = ["unknown", "inactive", "inactive, right password", "closed"]
 
@@ -148,8 +159,10 @@ def queued_tasks(settings):
 
 @pytest.fixture
 def accounts(counting_hasher):
-    """The known account, an inactive one and a closed one, all with ``PASSWORD``."""
+    """The known account, an inactive one and a closed one, all with ``PASSWORD``; and the
+    customer who types addresses in their profile."""
     known = UserFactory(email=KNOWN, password=PASSWORD)
+    UserFactory(email=ASKER, password=PASSWORD)
     UserFactory(email="inactive@example.com", password=PASSWORD, is_active=False)
     closed = UserFactory(email="closed@example.com", password=PASSWORD)
     close_account(closed, channel=AccountClosure.Channel.STAFF)
@@ -180,6 +193,8 @@ def submit(form, state, context, queued_tasks):
     queued_tasks.clear()
     mail.outbox.clear()
     client = Client()
+    if form.logged_in:
+        client.force_login(User.objects.get(email=ASKER))
     if form.needs_basket:
         from oscar.apps.catalogue.models import Product
 
@@ -215,6 +230,9 @@ def _masked(response, identifier):
         name: {key: value for key, value in morsel.items() if key != "expires"}
         for name, morsel in response.cookies.items()
     }
+    if MESSAGES_COOKIE in cookies:
+        # Signed and compressed, so not maskable: its messages are compared below.
+        cookies[MESSAGES_COOKIE]["value"] = bool(response.cookies[MESSAGES_COOKIE].value)
     return {
         "status": response.status_code,
         "location": mask(response.get("Location", "")),
@@ -248,6 +266,13 @@ def test_the_login_costs_one_hash_and_the_reset_and_registration_one_task(
     assert registration["hasher runs"] == 1  # the new password, hashed for the link
     assert registration["tasks"] == ["send_registration_email"]
     assert registration["response"]["location"] == reverse("oscar_privacy:registration-sent")
+    profile = submit(by_name["profile"], "known", context, queued_tasks)
+    assert (profile["hasher runs"], profile["tasks"]) == (0, ["send_email_change_email"])
+    assert profile["response"]["location"] == reverse("customer:profile-view")
+    assert profile["response"]["messages"][-1][1] == (
+        "We have sent a link to EMAIL: the change takes effect when you follow it."
+    )
+    assert User.objects.get(email=ASKER)  # the address did not change
 
 
 # What the queued tasks then do -----------------------------------------------------------
@@ -280,6 +305,25 @@ def test_a_registered_address_gets_a_reminder_a_new_one_a_link(
     assert "http://example.com/privacy/register/confirm/" in link.body
     assert User.objects.filter(email="nobody@example.com").count() == 0
     assert not ConsentRecord.objects.filter(email="nobody@example.com").exists()
+
+
+def test_a_profile_address_with_an_account_gets_a_notice_a_new_one_a_link(
+    accounts, context, queued_tasks
+):
+    by_name = {form.name: form for form in ACCOUNT_FORMS}
+    submit(by_name["profile"], "known", context, queued_tasks)
+    run_queued(queued_tasks)
+    (notice,) = mail.outbox
+    assert notice.to == [KNOWN]
+    assert notice.subject == "This email address already has an account at example.com"
+    assert "/privacy/account/email/confirm/" not in notice.body
+
+    submit(by_name["profile"], "unknown", context, queued_tasks)
+    run_queued(queued_tasks)
+    (link,) = mail.outbox
+    assert link.to == ["nobody@example.com"]
+    assert "http://example.com/privacy/account/email/confirm/" in link.body
+    assert User.objects.filter(email=ASKER).exists()
 
 
 def test_the_reset_task_sends_the_links(accounts, context, queued_tasks):
@@ -425,10 +469,6 @@ def test_accounts_sharing_an_address(counting_hasher, rf):
 
 ADDRESS_FIELDS = {"email", "username", "identifier"}
 NOT_PUBLIC = {
-    "customer:profile-update": (
-        "for a logged-in customer: changing one's own address (Oscar's own check, which "
-        "says whether another account has the new address; see docs/passwords.rst)"
-    ),
     "customer:alert-create": "product alerts: about an address's alerts, not its account",
     "customer:anon-order-form": "a guest's order, found by its number and address: no account",
     "catalogue:reviews-add": "a review's author (anonymous reviews): nothing is looked up",
@@ -468,4 +508,10 @@ def test_every_form_taking_an_address_is_listed():
             if ADDRESS_FIELDS & set(form_class.base_fields):
                 found.add(url_name)
     assert found - listed - set(NOT_PUBLIC) == set()
-    assert {"customer:login", "customer:register", "password-reset", "checkout:index"} <= found
+    assert {
+        "customer:login",
+        "customer:register",
+        "password-reset",
+        "checkout:index",
+        "customer:profile-update",
+    } <= found

@@ -24,7 +24,7 @@ from django.utils import translation
 from oscar.core.loading import get_model
 from oscar.test.factories import UserFactory, create_product
 
-from oscar_privacy import export, reauth
+from oscar_privacy import email_change, export, reauth
 from oscar_privacy.account_views import CLOSED_SESSION_KEY
 from oscar_privacy.caching import NoStoreMiddleware
 from oscar_privacy.checks import NO_STORE_MIDDLEWARE, check_no_store_middleware
@@ -134,6 +134,11 @@ def world(db, django_capture_on_commit_callbacks):
         "kwargs": {
             "oscar_privacy:export-download": {"pk": item.pk},
             "oscar_privacy:request-confirm": {"token": confirmation_token(visitor_request)},
+            "oscar_privacy:email-change-confirm": {
+                "token": email_change.confirmation_token(
+                    customer, "new@example.com", old_email=customer.email
+                )
+            },
             "oscar_privacy_newsletter:confirm": {"token": tokens.confirm_token(subscription)},
             "oscar_privacy_newsletter:unsubscribe": {
                 "token": tokens.unsubscribe_token(subscription.pk)
@@ -278,6 +283,7 @@ def test_the_walk_finds_the_pages_of_each_kind():
         "oscar_privacy_dashboard:privacy-consent-export",
         "oscar_privacy_dashboard:privacy-request-detail",
         "oscar_privacy_newsletter_export",
+        "oscar_privacy:email-change-confirm",
         "customer:profile-view",
         "customer:order",
         "customer:address-list",

@@ -11,7 +11,11 @@ from oscar.apps.customer import views as customer_views
 from oscar.apps.payment.models import Source, SourceType
 
 from oscar_privacy.checkout.mixins import CheckoutConsentMixin
-from oscar_privacy.customer.mixins import RegistrationConsentMixin
+from oscar_privacy.customer.mixins import (
+    RegistrationConsentMixin,
+    UnstoredAccountAlertsMixin,
+    VerifiedEmailChangeMixin,
+)
 
 from .wiring import site_patterns
 
@@ -33,7 +37,17 @@ class AccountAuthView(RegistrationConsentMixin, customer_views.AccountAuthView):
     pass
 
 
+class ProfileUpdateView(
+    VerifiedEmailChangeMixin, UnstoredAccountAlertsMixin, customer_views.ProfileUpdateView
+):
+    pass
+
+
 urlpatterns = site_patterns(
     checkout={"payment_details_view": PaymentDetailsView},
-    customer={"register_view": AccountRegistrationView, "login_view": AccountAuthView},
+    customer={
+        "register_view": AccountRegistrationView,
+        "login_view": AccountAuthView,
+        "profile_update_view": ProfileUpdateView,
+    },
 )

@@ -1,4 +1,4 @@
-"""The sandbox with Oscar's checkout and registration views as Oscar ships them."""
+"""The sandbox with Oscar's checkout, registration and profile views as Oscar ships them."""
 
 from oscar.core.loading import get_class
 
@@ -9,5 +9,6 @@ urlpatterns = site_patterns(
     customer={
         "register_view": get_class("customer.views", "AccountRegistrationView"),
         "login_view": get_class("customer.views", "AccountAuthView"),
+        "profile_update_view": get_class("customer.views", "ProfileUpdateView"),
     },
 )

@@ -5,13 +5,16 @@
 registration and login/registration views gain the registration without
 enumeration, consent, password rules and safe ``next`` mixins, the profile
 and password change views send their warnings without storing the reset link
-they hold, and Oscar's "delete profile" address leads to the account closure
+they hold, a new email address in the profile takes effect once its mailbox
+confirms it, and Oscar's "delete profile" address leads to the account closure
 page instead of deleting. A shop that forked customer adds
 :class:`~.mixins.NeutralRegistrationMixin`,
 :class:`~.mixins.RegistrationConsentMixin`,
-:class:`~.mixins.PasswordRulesMixin`, :class:`~.mixins.SafeNextMixin` and
-:class:`~.mixins.UnstoredAccountAlertsMixin` to its own views and points
-``profile_delete_view`` at :class:`~.views.ProfileDeleteRedirectView`.
+:class:`~.mixins.PasswordRulesMixin`, :class:`~.mixins.SafeNextMixin`,
+:class:`~.mixins.UnstoredAccountAlertsMixin` and
+:class:`~.mixins.VerifiedEmailChangeMixin` (profile only, in front) to its own
+views and points ``profile_delete_view`` at
+:class:`~.views.ProfileDeleteRedirectView`.
 """
 
 from oscar.apps.customer import apps
@@ -28,6 +31,7 @@ class CustomerConfig(apps.CustomerConfig):
             RegistrationConsentMixin,
             SafeNextMixin,
             UnstoredAccountAlertsMixin,
+            VerifiedEmailChangeMixin,
         )
         from .views import ProfileDeleteRedirectView
 
@@ -40,4 +44,5 @@ class CustomerConfig(apps.CustomerConfig):
             setattr(
                 self, attribute, with_mixin(UnstoredAccountAlertsMixin, getattr(self, attribute))
             )
+        self.profile_update_view = with_mixin(VerifiedEmailChangeMixin, self.profile_update_view)
         self.profile_delete_view = ProfileDeleteRedirectView

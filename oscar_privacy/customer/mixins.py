@@ -5,22 +5,37 @@ a safe ``next``.
 ``RegistrationConsentMixin`` and ``PasswordRulesMixin`` go before Oscar's
 ``AccountRegistrationView`` and ``AccountAuthView`` (or the shop's forks of
 them), in that order, ``UnstoredAccountAlertsMixin`` before
-``ProfileUpdateView`` and ``ChangePasswordView``;
+``ProfileUpdateView`` and ``ChangePasswordView``, and
+``VerifiedEmailChangeMixin`` before it on ``ProfileUpdateView``;
 ``oscar_privacy.customer.apps.CustomerConfig`` does that without a fork.
 """
 
 from functools import cache
 
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import password_validators_help_text_html
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.shortcuts import redirect, resolve_url
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from oscar.apps.customer.utils import normalise_email
 
 from ..consent import record_consents
+from ..email_change import (
+    CHANGE_RATE,
+    email_field,
+    is_change,
+    record_change,
+    start_email_change,
+    stored_email,
+)
 from ..forms import with_consent_fields
 from ..models import ConsentChannel
 from ..passwords import EMAIL_CHANGED_EMAIL, PASSWORD_CHANGED_EMAIL, send_account_alert
+from ..ratelimit import is_limited
 from ..redirects import requested_next, safe_or_empty
 from ..registration import prevents_enumeration, start_registration
 
@@ -125,6 +140,111 @@ def without_account_check(form_class):
     return type(
         form_class.__name__,
         (NoAccountCheckMixin, form_class),
+        {"__module__": form_class.__module__},
+    )
+
+
+class VerifiedEmailChangeMixin:
+    """My Account's profile: a new email address takes effect once its mailbox confirms it.
+
+    With ``OSCAR_PRIVACY_PREVENT_ACCOUNT_ENUMERATION`` (the default), the
+    form no longer says whether another account has the address: the other
+    fields are saved at once, the address is kept, and the new one is
+    emailed a link (:func:`oscar_privacy.email_change.start_email_change`),
+    with the same work and the same message whatever the address. Asking
+    more than :data:`~oscar_privacy.email_change.CHANGE_RATE` times is
+    refused, so that no account mails addresses by the hundred. Otherwise
+    Oscar's immediate change, audited. Goes before Oscar's
+    ``ProfileUpdateView`` (or a shop's fork), in front of
+    ``UnstoredAccountAlertsMixin``.
+    """
+
+    email_help_text = gettext_lazy(
+        "A new address takes effect when you follow the link we email to it."
+    )
+
+    def get_form_class(self):
+        form_class = super().get_form_class()
+        return without_email_check(form_class) if prevents_enumeration() else form_class
+
+    def get_form(self, form_class=None):
+        form = super().get_form(form_class)
+        field = form.fields.get("email")
+        if prevents_enumeration() and field is not None and not field.help_text:
+            field.help_text = self.email_help_text
+        return form
+
+    def form_valid(self, form):
+        if not prevents_enumeration():
+            return super().form_valid(form)
+        new_email = form.cleaned_data.get("email")
+        old_email = stored_email(self.request.user)
+        changing = is_change(old_email, new_email)
+        if changing and is_limited(
+            self.request,
+            group="oscar_privacy.email_change",
+            rate=CHANGE_RATE,
+            identifier=f"account-{self.request.user.pk}",
+        ):
+            form.add_error(
+                "email", _("You have asked to change your address too often: wait an hour.")
+            )
+            return self.form_invalid(form)
+        keep_address(form, old_email)
+        response = super().form_valid(form)
+        if changing:
+            start_email_change(
+                self.request.user, new_email, old_email=old_email, request=self.request
+            )
+            messages.info(
+                self.request,
+                _("We have sent a link to %(email)s: the change takes effect when you follow it.")
+                % {"email": new_email},
+            )
+        return response
+
+    # Oscar calls it once it saved a new address: only with prevention off.
+    def send_email_changed_email(self, old_user, new_email):
+        record_change(
+            self.request.user, old_user.email, new_email, request=self.request, verified=False
+        )
+        super().send_email_changed_email(old_user, new_email)
+
+
+def keep_address(form, email):
+    """Have the profile ``form`` save ``email`` (the stored address), whatever was typed."""
+    if "email" not in form.cleaned_data:
+        return  # a shop's form without the address
+    form.cleaned_data["email"] = email
+    # Oscar's UserForm already copied the new address onto the account it edits;
+    # UserAndProfileForm copies it from cleaned_data when it saves.
+    if isinstance(getattr(form, "instance", None), get_user_model()):
+        setattr(form.instance, email_field(), email)
+
+
+class NoEmailCheckMixin(NoAccountCheckMixin):
+    """A profile form whose email field does not say whether another account has the address.
+
+    Neither Oscar's check nor the unique constraint of a shop's user model
+    answers: the form does not save a new address anyway.
+    """
+
+    def validate_unique(self):
+        exclude = self._get_validation_exclusions() | {email_field()}
+        try:
+            self.instance.validate_unique(exclude=exclude)
+        except ValidationError as error:
+            self._update_errors(error)
+
+
+@cache
+def without_email_check(form_class):
+    """Profile ``form_class`` without Oscar's "A user with this email address already exists"."""
+    if issubclass(form_class, NoEmailCheckMixin):
+        return form_class
+    return type(
+        form_class.__name__,
+        (NoEmailCheckMixin, form_class),
         {"__module__": form_class.__module__},
     )
 
