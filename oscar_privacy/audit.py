@@ -9,11 +9,19 @@ Every later feature calls :func:`record` (actions) or :func:`record_read`
                  reason=form.cleaned_data["reason"])
 """
 
+from urllib.parse import parse_qsl, quote, urlencode
+
 from .adapter import get_adapter
+from .crypto import fingerprint
 from .models import AuditEvent
 from .signals import audit_event_recorded
 
 MAX_PATH = AuditEvent._meta.get_field("path").max_length
+
+SECRET_URL_ARGUMENTS = frozenset({"token", "uidb64", "key", "hash"})
+"""URL arguments and query parameters that open something (a link's token, Oscar's alert
+key and guest order hash): the trail keeps their fingerprint, never the value, so that
+reading the audit trail never hands anyone a working link."""
 
 
 def record(
@@ -44,12 +52,44 @@ def record(
         target_type=target._meta.label_lower if target is not None else "",
         target_id=str(target.pk) if target is not None else "",
         reason=reason or "",
-        path=request.get_full_path()[:MAX_PATH] if request is not None else "",
+        path=audited_path(request)[:MAX_PATH] if request is not None else "",
         data=data or {},
     )
     event.save()
     audit_event_recorded.send(sender=AuditEvent, event=event)
     return event
+
+
+def audited_path(request):
+    """The page ``request`` was for, as the trail keeps it: secrets replaced by fingerprints.
+
+    The secrets are the values of :data:`SECRET_URL_ARGUMENTS`, found by what
+    the path resolved to (so it holds under every language prefix) and in
+    the query string.
+    """
+    path = request.get_full_path()
+    match = getattr(request, "resolver_match", None)
+    values = [
+        str(value)
+        for name, value in (match.kwargs.items() if match is not None else ())
+        if name in SECRET_URL_ARGUMENTS and value
+    ]
+    base, _mark, query = path.partition("?")
+    for value in values:
+        # As it was typed, or percent-encoded as reverse() and browsers may write it.
+        for form in {value, quote(value, safe=""), quote(value, safe="/:@!$&'()*+,;=~")}:
+            base = base.replace(form, fingerprint(value))
+    if query:
+        pairs = parse_qsl(query, keep_blank_values=True)
+        if any(name in SECRET_URL_ARGUMENTS for name, _value in pairs):
+            query = urlencode(
+                [
+                    (name, fingerprint(value) if name in SECRET_URL_ARGUMENTS else value)
+                    for name, value in pairs
+                ]
+            )
+        return f"{base}?{query}"
+    return base
 
 
 def record_read(action, **kwargs):

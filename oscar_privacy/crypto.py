@@ -38,6 +38,12 @@ class DecryptionError(PrivacyError):
     """Encrypted data is damaged, tampered with, or no configured key opens it."""
 
 
+def fingerprint(secret):
+    """What may be kept of a secret (a link's token): enough to recognise it, not to use it."""
+    data = secret.encode() if isinstance(secret, str) else bytes(secret)
+    return hashlib.sha256(data).hexdigest()[:32]
+
+
 def derived_key():
     """A Fernet key derived from ``SECRET_KEY``: for development only (see check E010)."""
     key = HKDF(

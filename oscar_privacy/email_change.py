@@ -38,13 +38,12 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connections, router, transaction
 from django.urls import reverse
 from django.utils import translation
-from django.utils.encoding import escape_uri_path
 from oscar.apps.customer.utils import normalise_email
 from oscar.core.loading import get_class
 
 from . import audit
 from .conf import app_settings
-from .crypto import DecryptionError, decrypt, encrypt
+from .crypto import DecryptionError, decrypt, encrypt, fingerprint
 from .exceptions import PrivacyError
 from .models import AuditEvent
 from .passwords import (
@@ -55,7 +54,6 @@ from .passwords import (
     send_account_alert,
     site_url,
 )
-from .registration import fingerprint
 from .signals import account_email_changed
 
 Dispatcher = get_class("communication.utils", "Dispatcher")
@@ -284,11 +282,9 @@ def record_change(user, old_email, new_email, *, request, verified, link=None):
     Oscar's view sends itself.
     """
     data = {"old": old_email, "new": new_email, "surface": SURFACE, "verified": verified}
-    page = request
     if link is not None:
         data["link"] = fingerprint(link)
-        page = _PageWithoutLink(request, link)
-    audit.record(CHANGED_ACTION, actor=user, subject=user, request=page, data=data)
+    audit.record(CHANGED_ACTION, actor=user, subject=user, request=request, data=data)
     account_email_changed.send(
         sender=type(user),
         user=user,
@@ -305,19 +301,6 @@ def record_change(user, old_email, new_email, *, request, verified, link=None):
             using=router.db_for_write(type(user)),
             robust=True,
         )
-
-
-class _PageWithoutLink:
-    """The link's page as the audit trail keeps it: the token replaced by its fingerprint."""
-
-    def __init__(self, request, token):
-        self.user = request.user
-        self.path = request.get_full_path()
-        for form in (escape_uri_path(token), token):
-            self.path = self.path.replace(form, fingerprint(token))
-
-    def get_full_path(self):
-        return self.path
 
 
 def _lock_address(email, using):

@@ -25,7 +25,6 @@ fingerprint). The consents are recorded when the account is created, with
 the versions the person accepted.
 """
 
-import hashlib
 import json
 import time
 import zlib
@@ -47,7 +46,7 @@ from oscar.core.loading import get_class
 from . import audit
 from .conf import app_settings
 from .consent import network_data, record_consents
-from .crypto import DecryptionError, decrypt, encrypt
+from .crypto import DecryptionError, decrypt, encrypt, fingerprint
 from .exceptions import PrivacyError
 from .models import AuditEvent, ConsentChannel, PolicyVersion
 from .passwords import RequestOrigin, in_words, request_origin, site_url
@@ -256,11 +255,6 @@ def confirm_registration(token, *, request, password):
         )
     auth_login(request, user, backend=login_backend())
     return user, _safe_next(payload.get("next"), request)
-
-
-def fingerprint(token):
-    """What the audit trail keeps of a followed link: enough to refuse it again, not to use it."""
-    return hashlib.sha256(token.encode("ascii")).hexdigest()[:32]
 
 
 def _followed(token):

@@ -14,6 +14,7 @@ from django.views import generic
 from django.views.decorators.debug import sensitive_post_parameters
 
 from .caching import NoStoreMixin
+from .crypto import fingerprint
 from .passwords import in_words
 from .ratelimit import is_limited
 from .registration import (
@@ -21,7 +22,6 @@ from .registration import (
     RegistrationPasswordRefused,
     confirm_registration,
     confirmation_validity,
-    fingerprint,
     read_link,
 )
 

@@ -1,16 +1,21 @@
 import datetime
+from urllib.parse import quote
 
 import pytest
 from django.db import DatabaseError, connection, transaction
 from django.test import RequestFactory
+from django.urls import NoReverseMatch, resolve, reverse
 from django.utils import timezone
 from oscar.test.factories import UserFactory, create_order
 
 from oscar_privacy import audit
 from oscar_privacy.account_deletion import allow_account_deletion
+from oscar_privacy.crypto import fingerprint
 from oscar_privacy.exceptions import AppendOnlyError
 from oscar_privacy.models import AuditEvent
 from oscar_privacy.signals import audit_event_recorded
+
+from .url_walk import routes
 
 pytestmark = pytest.mark.django_db
 
@@ -190,3 +195,53 @@ def test_the_retention_rule_purges_old_events(customer):
     assert results["audit_trail"].total == 1
     assert set(AuditEvent.objects.all()) >= {recent}
     assert not AuditEvent.objects.filter(pk=old.pk).exists()
+
+
+# Links in the trail ---------------------------------------------------------------------
+
+SECRET = "gAAAAABsecret-token_value=="
+
+
+def secret_routes():
+    """Every URL of the project whose arguments hold a secret (a link's token, a key)."""
+    return [
+        route
+        for route in routes()
+        if route.view_name and set(route.arguments) & audit.SECRET_URL_ARGUMENTS
+    ]
+
+
+@pytest.mark.parametrize("route", secret_routes(), ids=str)
+def test_the_trail_never_keeps_a_working_link(route, customer):
+    values = {
+        name: SECRET if name in audit.SECRET_URL_ARGUMENTS else "1" for name in route.arguments
+    }
+    try:
+        url = route.url(**values)
+    except NoReverseMatch:
+        # An argument with a narrower converter (an int pk beside a token).
+        url = route.url(**{**values, **{n: 1 for n in values if values[n] == "1"}})
+    request = RequestFactory().get(url + "?next=/shop/&token=" + SECRET)
+    request.user = customer
+    request.resolver_match = resolve(url)
+    event = audit.record("link.followed", request=request)
+    assert SECRET not in event.path and quote(SECRET) not in event.path
+    assert fingerprint(SECRET) in event.path and "next=%2Fshop%2F" in event.path
+
+
+def test_the_registration_link_leaves_only_its_fingerprint(client):
+    from .shop import confirm_from_mail, publish_policies
+
+    privacy = publish_policies()[0]
+    data = {
+        "email": "new@example.com",
+        "password1": "A-long-enough-password-2026",
+        "password2": "A-long-enough-password-2026",
+        "accept_privacy": "on",
+        "privacy_version": privacy.number,
+    }
+    client.post(reverse("customer:register"), data)
+    confirm_from_mail(client)
+    event = AuditEvent.objects.get(action="account.registered")
+    token = resolve(event.path.partition("?")[0]).kwargs["token"]
+    assert token == event.data["link"]

@@ -26,7 +26,7 @@ from oscar.test.factories import UserFactory
 
 from oscar_privacy import email_change
 from oscar_privacy.checks import check_account_enumeration, check_registration_settings
-from oscar_privacy.crypto import encrypt
+from oscar_privacy.crypto import encrypt, fingerprint
 from oscar_privacy.email_change import (
     CONFIRM_EMAIL,
     IN_USE_EMAIL,
@@ -35,7 +35,6 @@ from oscar_privacy.email_change import (
     deliver_email_change_email,
 )
 from oscar_privacy.models import AuditEvent
-from oscar_privacy.registration import fingerprint
 from oscar_privacy.signals import account_email_changed
 
 pytestmark = pytest.mark.django_db
