@@ -11,6 +11,8 @@ Every later feature calls :func:`record` (actions) or :func:`record_read`
 
 from urllib.parse import parse_qsl, quote, urlencode
 
+from django.contrib.auth.views import PasswordResetConfirmView
+
 from .adapter import get_adapter
 from .crypto import fingerprint
 from .models import AuditEvent
@@ -22,6 +24,10 @@ SECRET_URL_ARGUMENTS = frozenset({"token", "uidb64", "key", "hash"})
 """URL arguments and query parameters that open something (a link's token, Oscar's alert
 key and guest order hash): the trail keeps their fingerprint, never the value, so that
 reading the audit trail never hands anyone a working link."""
+
+NOT_SECRET = frozenset({PasswordResetConfirmView.reset_url_token})
+"""Values such an argument takes that open nothing: Django's reset page moves the token
+into the session and shows ``set-password`` in its place."""
 
 
 def record(
@@ -72,7 +78,7 @@ def audited_path(request):
     values = [
         str(value)
         for name, value in (match.kwargs.items() if match is not None else ())
-        if name in SECRET_URL_ARGUMENTS and value
+        if name in SECRET_URL_ARGUMENTS and value and str(value) not in NOT_SECRET
     ]
     base, _mark, query = path.partition("?")
     for value in values:
